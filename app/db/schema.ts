@@ -1,0 +1,74 @@
+/**
+ * The whole D1 schema. `npm run db:generate` turns changes here into SQL under migrations/.
+ * Times are integer milliseconds since the epoch (drizzle maps them to Date).
+ */
+import { sql } from "drizzle-orm";
+import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+export const users = sqliteTable("users", {
+  id: text("id").primaryKey(),
+  // Stored trimmed and lower-cased (see normalizeEmail) so it can be the unique key.
+  email: text("email").notNull().unique(),
+  emailVerifiedAt: integer("email_verified_at", { mode: "timestamp_ms" }),
+  createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+});
+
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    // SHA-256 (hex) of the session token. The token itself lives only in the user's cookie.
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    // Absolute expiry; idle expiry is derived from last_seen_at.
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+    lastSeenAt: integer("last_seen_at", { mode: "timestamp_ms" }).notNull(),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+    country: text("country"),
+  },
+  (t) => [index("sessions_user_id_idx").on(t.userId), index("sessions_expires_at_idx").on(t.expiresAt)],
+);
+
+export const verificationTokens = sqliteTable(
+  "verification_tokens",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    // SHA-256 (hex) of the token sent by email.
+    tokenHash: text("token_hash").notNull().unique(),
+    email: text("email").notNull(),
+    purpose: text("purpose", { enum: ["sign-in"] }).notNull(),
+    // Where to go after sign-in; validated as a same-origin path when stored and when used.
+    redirectTo: text("redirect_to"),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+    consumedAt: integer("consumed_at", { mode: "timestamp_ms" }),
+    // The session this token created: lets one D1 batch consume the token and create exactly one session.
+    sessionId: text("session_id"),
+    // Set when a newer token for the same email and purpose was sent.
+    supersededAt: integer("superseded_at", { mode: "timestamp_ms" }),
+    requestIp: text("request_ip"),
+  },
+  (t) => [
+    index("verification_tokens_email_purpose_idx").on(t.email, t.purpose),
+    index("verification_tokens_expires_at_idx").on(t.expiresAt),
+  ],
+);
+
+// Local development mailbox (EMAIL_PROVIDER=outbox). Never written in a deployment that sends real mail.
+export const outboxMessages = sqliteTable("outbox_messages", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  to: text("to").notNull(),
+  subject: text("subject").notNull(),
+  text: text("text").notNull(),
+  html: text("html").notNull(),
+  sentAt: integer("sent_at", { mode: "timestamp_ms" })
+    .notNull()
+    .default(sql`(unixepoch('subsec') * 1000)`),
+});
+
+export type User = typeof users.$inferSelect;
+export type Session = typeof sessions.$inferSelect;
+export type VerificationToken = typeof verificationTokens.$inferSelect;

@@ -1,0 +1,5 @@
+// Secrets are not in wrangler.toml, so `wrangler types` can't see them; declare them here.
+interface Env {
+  SESSION_SECRET: string;
+  RESEND_API_KEY?: string;
+}

@@ -1,0 +1,16 @@
+/** What we record about the device behind a request: shown on the account page, never used to decide. */
+export interface ClientInfo {
+  ip: string | null;
+  userAgent: string | null;
+  country: string | null;
+}
+
+export function readClientInfo(request: Request): ClientInfo {
+  const cf = (request as Request & { cf?: { country?: unknown } }).cf;
+  return {
+    // Set by Cloudflare's edge; a client cannot forge it in production. Absent locally.
+    ip: request.headers.get("CF-Connecting-IP"),
+    userAgent: request.headers.get("User-Agent")?.slice(0, 512) ?? null,
+    country: typeof cf?.country === "string" ? cf.country : null,
+  };
+}

@@ -1,0 +1,22 @@
+/** What every Remix loader and action receives from the Worker (see app/worker.ts). */
+import type { Database } from "~/lib/db.server";
+import type { AppConfig } from "~/lib/env.server";
+import type { Mailer } from "~/lib/mailer.server";
+
+export interface AppContext {
+  env: Env;
+  ctx: ExecutionContext;
+  db: Database;
+  config: AppConfig;
+  mailer: Mailer;
+  /** The clock, injectable so tests can move time. */
+  now: () => Date;
+  requestId: string;
+  /** Per-request CSP nonce for the inline scripts Remix renders. */
+  cspNonce: string;
+}
+
+declare module "@remix-run/cloudflare" {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface AppLoadContext extends AppContext {}
+}

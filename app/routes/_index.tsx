@@ -1,0 +1,43 @@
+import type { MetaFunction } from "@remix-run/cloudflare";
+import { Link, useRouteLoaderData } from "@remix-run/react";
+import type { loader as rootLoader } from "~/root";
+
+export const meta: MetaFunction = () => [{ title: "Latchkey · passwordless sign-in you own" }];
+
+export default function Index() {
+  const root = useRouteLoaderData<typeof rootLoader>("root");
+  return (
+    <main id="main" className="page wide">
+      <section className="hero">
+        <h1>Sign-in without passwords, on your own Worker.</h1>
+        <p className="lead">
+          Latchkey sends a one-time link to your inbox. Click it, confirm, and you're in — no password to
+          remember, leak or reset.
+        </p>
+        {root?.email ? (
+          <Link className="button" to="/dashboard">
+            Go to your dashboard
+          </Link>
+        ) : (
+          <Link className="button" to="/login">
+            Sign in with email
+          </Link>
+        )}
+      </section>
+      <section className="features" aria-label="How Latchkey keeps you safe">
+        <div className="card">
+          <h2>One-time links</h2>
+          <p>Each link works once and expires after ten minutes. We only ever store a hash of it.</p>
+        </div>
+        <div className="card">
+          <h2>You confirm every sign-in</h2>
+          <p>Opening a link never signs you in by itself, so email scanners can't use it up or misuse it.</p>
+        </div>
+        <div className="card">
+          <h2>Sessions you control</h2>
+          <p>Signing out ends the session on the server, not just in your browser.</p>
+        </div>
+      </section>
+    </main>
+  );
+}

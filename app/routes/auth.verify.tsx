@@ -1,0 +1,111 @@
+import {
+  json,
+  redirect,
+  type ActionFunctionArgs,
+  type HeadersFunction,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+} from "@remix-run/cloudflare";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { readSessionToken, serializeSessionCookie } from "~/auth/session.server";
+import { redeemMagicLink } from "~/auth/sign-in.server";
+import { inspectVerificationToken, type TokenProblem } from "~/auth/verification.server";
+import { readClientInfo } from "~/lib/client-info.server";
+import { maskEmail } from "~/lib/email-address";
+
+export const meta: MetaFunction = () => [{ title: "Confirm sign-in · Latchkey" }];
+
+// The URL carries a secret: never leak it to another site through Referer.
+export const headers: HeadersFunction = () => ({ "Referrer-Policy": "no-referrer" });
+
+const PROBLEMS: Record<TokenProblem, { status: number; title: string; message: string }> = {
+  invalid: {
+    status: 400,
+    title: "This sign-in link isn't valid",
+    message: "The link is incomplete or was never issued. Make sure you opened the whole link from the email.",
+  },
+  expired: {
+    status: 410,
+    title: "This sign-in link has expired",
+    message: "Links work for 10 minutes after they're sent.",
+  },
+  used: {
+    status: 410,
+    title: "This sign-in link was already used",
+    message: "Each link works only once.",
+  },
+  superseded: {
+    status: 410,
+    title: "A newer sign-in link was sent",
+    message: "Only the most recent link we emailed you works. Use that one, or request a new one.",
+  },
+};
+
+/** GET (and HEAD) only looks: mail scanners prefetch links, so consuming here would burn them (TOK-7). */
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const token = new URL(request.url).searchParams.get("token");
+  const inspection = await inspectVerificationToken(context.db, token, "sign-in", context.now());
+  if (!inspection.ok) {
+    return json({ state: "problem" as const, reason: inspection.reason }, { status: PROBLEMS[inspection.reason].status });
+  }
+  return json({ state: "ready" as const, token: token!, maskedEmail: maskEmail(inspection.email) });
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const form = await request.formData();
+  const result = await redeemMagicLink(context, {
+    token: form.get("token"),
+    client: readClientInfo(request),
+    previousSessionToken: await readSessionToken(request, context.config),
+  });
+  if (!result.ok) {
+    return json({ reason: result.reason }, { status: PROBLEMS[result.reason].status });
+  }
+  return redirect(result.redirectTo, {
+    status: 303,
+    headers: {
+      "Set-Cookie": await serializeSessionCookie(context.config, result.sessionToken, result.expiresAt),
+    },
+  });
+}
+
+export default function VerifySignIn() {
+  const data = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const navigation = useNavigation();
+  const problem = actionData?.reason ?? (data.state === "problem" ? data.reason : null);
+
+  if (problem) {
+    const copy = PROBLEMS[problem];
+    return (
+      <main id="main" className="page">
+        <section className="card" aria-labelledby="title">
+          <h1 id="title">{copy.title}</h1>
+          <p>{copy.message}</p>
+          <p>
+            <Link className="button" to="/login">
+              Get a new sign-in link
+            </Link>
+          </p>
+        </section>
+      </main>
+    );
+  }
+
+  if (data.state !== "ready") return null;
+  const signingIn = navigation.state !== "idle";
+  return (
+    <main id="main" className="page">
+      <section className="card" aria-labelledby="title">
+        <h1 id="title">Sign in as {data.maskedEmail}?</h1>
+        <p className="lead">Confirm to finish signing in on this device. If you didn't ask to sign in, close this page.</p>
+        <Form method="post" replace>
+          <input type="hidden" name="token" value={data.token} />
+          <button type="submit" className="full" disabled={signingIn} autoFocus>
+            {signingIn ? "Signing in…" : "Sign in"}
+          </button>
+        </Form>
+      </section>
+    </main>
+  );
+}

@@ -1,0 +1,56 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
+import { Form, useLoaderData, useNavigation } from "@remix-run/react";
+import { requireSignedIn } from "~/auth/session.server";
+
+export const meta: MetaFunction = () => [{ title: "Dashboard · Latchkey" }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { user, session } = await requireSignedIn(request, context);
+  return {
+    email: user.email,
+    memberSince: user.createdAt.toISOString(),
+    session: {
+      createdAt: session.createdAt.toISOString(),
+      expiresAt: session.expiresAt.toISOString(),
+      country: session.country,
+    },
+  };
+}
+
+const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
+const formatDate = (iso: string) => `${dateFormat.format(new Date(iso))} UTC`;
+
+export default function Dashboard() {
+  const data = useLoaderData<typeof loader>();
+  const signingOut = useNavigation().formAction === "/logout";
+  return (
+    <main id="main" className="page">
+      <section className="card" aria-labelledby="title">
+        <h1 id="title">You're signed in</h1>
+        <p className="lead">
+          Signed in as <strong data-testid="user-email">{data.email}</strong>
+        </p>
+        <h2>This session</h2>
+        <dl className="details">
+          <dt>Signed in</dt>
+          <dd>{formatDate(data.session.createdAt)}</dd>
+          <dt>Expires</dt>
+          <dd>{formatDate(data.session.expiresAt)} at the latest, or after 7 days without use</dd>
+          {data.session.country ? (
+            <>
+              <dt>Country</dt>
+              <dd>{data.session.country}</dd>
+            </>
+          ) : null}
+          <dt>Account created</dt>
+          <dd>{formatDate(data.memberSince)}</dd>
+        </dl>
+        <Form method="post" action="/logout" className="actions">
+          <button type="submit" className="secondary" disabled={signingOut}>
+            {signingOut ? "Signing out…" : "Sign out"}
+          </button>
+        </Form>
+      </section>
+    </main>
+  );
+}

@@ -1,0 +1,105 @@
+import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { getSignedIn } from "~/auth/session.server";
+import { requestMagicLink } from "~/auth/sign-in.server";
+import { Field } from "~/components/field";
+import { readClientInfo } from "~/lib/client-info.server";
+import { checkEmail } from "~/lib/email-address";
+import { DEFAULT_REDIRECT, safeRedirectPath } from "~/lib/safe-redirect";
+
+export const meta: MetaFunction = () => [{ title: "Sign in · Latchkey" }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const redirectTo = safeRedirectPath(new URL(request.url).searchParams.get("redirectTo"));
+  // Already signed in: nothing to do here.
+  if (await getSignedIn(request, context)) throw redirect(redirectTo, { status: 303 });
+  return { redirectTo };
+}
+
+type ActionData =
+  | { status: "invalid"; error: string; email: string }
+  | { status: "mail-failed" }
+  | { status: "sent"; email: string };
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const form = await request.formData();
+  const rawEmail = form.get("email");
+  const checked = checkEmail(rawEmail);
+  if (!checked.ok) {
+    const email = typeof rawEmail === "string" ? rawEmail.slice(0, 300) : "";
+    return json<ActionData>({ status: "invalid", error: checked.message, email }, { status: 400 });
+  }
+  const result = await requestMagicLink(context, {
+    email: checked.email,
+    redirectTo: safeRedirectPath(form.get("redirectTo")),
+    requestIp: readClientInfo(request).ip,
+  });
+  if (!result.ok) return json<ActionData>({ status: "mail-failed" }, { status: 503 });
+  // Identical for every well-formed address, known or not (ENU-1).
+  return json<ActionData>({ status: "sent", email: checked.email });
+}
+
+export default function Login() {
+  const { redirectTo } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>() as ActionData | undefined;
+  const navigation = useNavigation();
+  const sending = navigation.state !== "idle" && navigation.formAction?.startsWith("/login");
+
+  if (actionData?.status === "sent") {
+    return (
+      <main id="main" className="page">
+        <section className="card" aria-labelledby="title">
+          <h1 id="title">Check your email</h1>
+          <p role="status">
+            We sent a sign-in link to <strong>{actionData.email}</strong>. It works once and expires in 10
+            minutes.
+          </p>
+          <p className="muted">
+            Open it on this device to continue. Can't find it? Look in your spam folder, or send another one.
+          </p>
+          <Form method="post" className="actions">
+            <input type="hidden" name="email" value={actionData.email} />
+            <input type="hidden" name="redirectTo" value={redirectTo} />
+            <button type="submit" className="secondary" disabled={sending}>
+              {sending ? "Sending…" : "Send another link"}
+            </button>
+            <Link className="button secondary" to={`/login?redirectTo=${encodeURIComponent(redirectTo)}`} reloadDocument>
+              Use a different email
+            </Link>
+          </Form>
+        </section>
+      </main>
+    );
+  }
+
+  return (
+    <main id="main" className="page">
+      <section className="card" aria-labelledby="title">
+        <h1 id="title">Sign in to Latchkey</h1>
+        <p className="lead">Enter your email and we'll send you a link to sign in. New here? The same link creates your account.</p>
+        {actionData?.status === "mail-failed" ? (
+          <div className="alert error" role="alert">
+            We couldn't send the email just now. Nothing was sent; please try again in a moment.
+          </div>
+        ) : null}
+        <Form method="post" noValidate>
+          <input type="hidden" name="redirectTo" value={redirectTo === DEFAULT_REDIRECT ? "" : redirectTo} />
+          <Field
+            label="Email address"
+            name="email"
+            type="email"
+            autoComplete="email"
+            inputMode="email"
+            required
+            maxLength={254}
+            defaultValue={actionData?.status === "invalid" ? actionData.email : undefined}
+            error={actionData?.status === "invalid" ? actionData.error : undefined}
+          />
+          <button type="submit" className="full" disabled={sending}>
+            {sending ? "Sending link…" : "Email me a sign-in link"}
+          </button>
+        </Form>
+      </section>
+    </main>
+  );
+}

@@ -1,0 +1,33 @@
+import { redirect, type ActionFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { Form, Link } from "@remix-run/react";
+import { invalidateSession, readSessionToken, serializeExpiredSessionCookie } from "~/auth/session.server";
+
+export const meta: MetaFunction = () => [{ title: "Sign out · Latchkey" }];
+
+/** Sign-out ends the session on the server (SES-3): a copied cookie stops working too. */
+export async function action({ request, context }: ActionFunctionArgs) {
+  const token = await readSessionToken(request, context.config);
+  if (token) await invalidateSession(context.db, token);
+  return redirect("/", {
+    status: 303,
+    headers: { "Set-Cookie": await serializeExpiredSessionCookie(context.config) },
+  });
+}
+
+// A GET never signs out (a link or an <img> could trigger it); it offers the button instead.
+export default function Logout() {
+  return (
+    <main id="main" className="page">
+      <section className="card" aria-labelledby="title">
+        <h1 id="title">Sign out?</h1>
+        <p>This ends your session on this device.</p>
+        <Form method="post" className="actions">
+          <button type="submit">Sign out</button>
+          <Link className="button secondary" to="/dashboard">
+            Cancel
+          </Link>
+        </Form>
+      </section>
+    </main>
+  );
+}

@@ -49,8 +49,11 @@ export function generateSessionToken(): string {
 export async function readSessionToken(request: Request, config: AppConfig): Promise<string | null> {
   const header = request.headers.get("Cookie");
   if (!header) return null;
-  // A tampered cookie fails signature verification and parses as null: that is "signed out".
-  const value: unknown = await sessionCookie(config).parse(header);
+  // A tampered cookie fails signature verification and parses as null; a mangled one can make the
+  // decoder throw. Either way the visitor is simply signed out.
+  const value: unknown = await sessionCookie(config)
+    .parse(header)
+    .catch(() => null);
   return typeof value === "string" && value.length > 0 ? value : null;
 }
 

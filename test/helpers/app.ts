@@ -1,0 +1,114 @@
+/**
+ * Drives the real Worker (app/worker.ts, as configured in wrangler.toml) through its fetch handler,
+ * with helpers that read like the steps a person takes: request a link, read the mail, sign in.
+ */
+import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
+import worker from "~/worker";
+
+export const ORIGIN = "https://latchkey.test";
+
+export function url(path: string, origin = ORIGIN): string {
+  return new URL(path, origin).href;
+}
+
+/**
+ * SELF.fetch sends no Host header, but every real HTTP request has one (and Remix compares it with
+ * Origin on actions), so the helpers add it as a browser would.
+ */
+function withHost(target: string, headers: HeadersInit = {}): Headers {
+  const all = new Headers(headers);
+  if (!all.has("Host")) all.set("Host", new URL(target).host);
+  return all;
+}
+
+export function get(path: string, init: RequestInit = {}): Promise<Response> {
+  return SELF.fetch(url(path), { redirect: "manual", ...init, headers: withHost(url(path), init.headers) });
+}
+
+/** A request to an arbitrary URL (e.g. a spoofed host), still answered by our Worker. */
+export function SELF_URL_HOST(target: string, init: RequestInit = {}): Promise<Response> {
+  return SELF.fetch(target, { redirect: "manual", ...init, headers: withHost(target, init.headers) });
+}
+
+/** A same-origin form POST, as a browser would send it from one of our pages. */
+export function post(
+  path: string,
+  form: Record<string, string>,
+  { cookie, origin = ORIGIN, headers = {} }: { cookie?: string; origin?: string | null; headers?: Record<string, string> } = {},
+): Promise<Response> {
+  const allHeaders: Record<string, string> = { "Content-Type": "application/x-www-form-urlencoded", ...headers };
+  if (origin) allHeaders.Origin = origin;
+  if (cookie) allHeaders.Cookie = cookie;
+  return SELF.fetch(url(path), {
+    method: "POST",
+    body: new URLSearchParams(form).toString(),
+    headers: withHost(url(path), allHeaders),
+    redirect: "manual",
+  });
+}
+
+/** Calls the Worker with a modified environment (e.g. the Resend provider, or a broken config). */
+export async function fetchWithEnv(request: Request, overrides: Partial<Record<keyof Env, unknown>>) {
+  const ctx = createExecutionContext();
+  const response = await worker.fetch(request, { ...env, ...overrides } as Env, ctx);
+  await waitOnExecutionContext(ctx);
+  return response;
+}
+
+export interface StoredMail {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export async function mailsTo(email: string): Promise<StoredMail[]> {
+  const { results } = await env.DB.prepare(
+    "SELECT `to`, subject, text, html FROM outbox_messages WHERE `to` = ? ORDER BY id DESC",
+  )
+    .bind(email)
+    .all<StoredMail>();
+  return results;
+}
+
+export async function lastMailTo(email: string): Promise<StoredMail> {
+  const [mail] = await mailsTo(email);
+  if (!mail) throw new Error(`no mail to ${email}`);
+  return mail;
+}
+
+export function linkIn(mail: StoredMail): URL {
+  const match = mail.text.match(/https?:\/\/\S+\/auth\/verify\?token=[A-Za-z0-9_-]+/);
+  if (!match) throw new Error(`no sign-in link in mail: ${mail.text}`);
+  return new URL(match[0]);
+}
+
+export function tokenIn(mail: StoredMail): string {
+  return linkIn(mail).searchParams.get("token")!;
+}
+
+export async function requestLink(email: string, redirectTo = ""): Promise<string> {
+  const response = await post("/login", { email, redirectTo });
+  if (response.status !== 200) throw new Error(`POST /login answered ${response.status}`);
+  return tokenIn(await lastMailTo(email.trim().toLowerCase()));
+}
+
+/** The `name=value` pair from a response's Set-Cookie, ready to send back as a Cookie header. */
+export function cookieFrom(response: Response): string {
+  const header = response.headers.get("Set-Cookie");
+  if (!header) throw new Error("response set no cookie");
+  return header.split(";")[0]!;
+}
+
+/** Signs in through the real flow (request link → read mail → confirm) and returns the cookie. */
+export async function signIn(email: string, { cookie }: { cookie?: string } = {}): Promise<string> {
+  const token = await requestLink(email);
+  const response = await post("/auth/verify", { token }, { cookie });
+  if (response.status !== 303) throw new Error(`POST /auth/verify answered ${response.status}`);
+  return cookieFrom(response);
+}
+
+export async function count(table: string): Promise<number> {
+  const row = await env.DB.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>();
+  return row!.n;
+}

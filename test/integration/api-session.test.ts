@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest";
+import { get, signIn } from "../helpers/app";
+
+describe("GET /api/session", () => {
+  it("answers 401 JSON when signed out", async () => {
+    const response = await get("/api/session");
+    expect(response.status).toBe(401);
+    expect(response.headers.get("Content-Type")).toMatch(/application\/json/);
+    expect(await response.json()).toMatchObject({ error: "unauthenticated" });
+  });
+
+  it("answers the user and session when signed in", async () => {
+    const cookie = await signIn("ada@example.com");
+    const response = await get("/api/session", { headers: { Cookie: cookie } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("Cache-Control")).toBe("no-store");
+    const body = (await response.json()) as {
+      user: { id: string; email: string };
+      session: { expiresAt: string; createdAt: string; idleExpiresAt: string };
+    };
+    expect(body.user).toEqual({ id: expect.stringMatching(/^usr_/), email: "ada@example.com" });
+    const expiresIn = Date.parse(body.session.expiresAt) - Date.parse(body.session.createdAt);
+    expect(expiresIn).toBe(30 * 24 * 60 * 60 * 1000);
+    const idleIn = Date.parse(body.session.idleExpiresAt) - Date.parse(body.session.createdAt);
+    expect(idleIn).toBe(7 * 24 * 60 * 60 * 1000);
+  });
+
+  it("answers unknown API paths with 404 JSON, not an HTML page", async () => {
+    const response = await get("/api/nope");
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({ error: "not_found" });
+  });
+});

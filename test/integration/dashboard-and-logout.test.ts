@@ -1,0 +1,89 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { count, get, post, signIn } from "../helpers/app";
+
+describe("GET /dashboard", () => {
+  it("sends a signed-out visitor to sign in and back", async () => {
+    const response = await get("/dashboard");
+    expect(response.status).toBe(303);
+    expect(response.headers.get("Location")).toBe("/login?redirectTo=%2Fdashboard");
+  });
+
+  it("shows the signed-in person's email, uncached", async () => {
+    const cookie = await signIn("ada@example.com");
+    const response = await get("/dashboard", { headers: { Cookie: cookie } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("Cache-Control")).toBe("no-store");
+    expect(await response.text()).toContain('<strong data-testid="user-email">ada@example.com</strong>');
+  });
+
+  it("treats a tampered cookie as signed out, not as an error", async () => {
+    const cookie = await signIn("ada@example.com");
+    const [name, value] = cookie.split("=") as [string, string];
+    const flipped = value.slice(0, 5) + (value[5] === "A" ? "B" : "A") + value.slice(6);
+    const response = await get("/dashboard", { headers: { Cookie: `${name}=${flipped}` } });
+    expect(response.status).toBe(303);
+    expect(response.headers.get("Location")).toBe("/login?redirectTo=%2Fdashboard");
+  });
+
+  it("treats a well-signed cookie for an unknown session as signed out", async () => {
+    const cookie = await signIn("ada@example.com");
+    await env.DB.prepare("DELETE FROM sessions").run();
+    expect((await get("/dashboard", { headers: { Cookie: cookie } })).status).toBe(303);
+  });
+
+  it("treats an expired session as signed out and deletes it", async () => {
+    const cookie = await signIn("ada@example.com");
+    await env.DB.prepare("UPDATE sessions SET expires_at = ?").bind(Date.now() - 1).run();
+    expect((await get("/dashboard", { headers: { Cookie: cookie } })).status).toBe(303);
+    expect(await count("sessions")).toBe(0);
+  });
+
+  it("treats garbage in the cookie header as signed out", async () => {
+    const response = await get("/dashboard", { headers: { Cookie: "__Host-latchkey_session=%%%; other=1" } });
+    expect(response.status).toBe(303);
+  });
+});
+
+describe("POST /logout", () => {
+  it("deletes the session row, clears the cookie and goes home", async () => {
+    const cookie = await signIn("ada@example.com");
+    const response = await post("/logout", {}, { cookie });
+    expect(response.status).toBe(303);
+    expect(response.headers.get("Location")).toBe("/");
+    const cleared = response.headers.get("Set-Cookie")!;
+    expect(cleared).toMatch(/^__Host-latchkey_session=;/);
+    expect(cleared).toMatch(/Max-Age=0|Expires=Thu, 01 Jan 1970/);
+    expect(await count("sessions")).toBe(0);
+  });
+
+  it("revokes server-side: replaying the old cookie afterwards is signed out", async () => {
+    const cookie = await signIn("ada@example.com");
+    await post("/logout", {}, { cookie });
+    expect((await get("/dashboard", { headers: { Cookie: cookie } })).status).toBe(303);
+    const api = await get("/api/session", { headers: { Cookie: cookie } });
+    expect(api.status).toBe(401);
+  });
+
+  it("only ends the session it was sent with", async () => {
+    const mine = await signIn("ada@example.com");
+    const other = await signIn("ada@example.com");
+    await post("/logout", {}, { cookie: mine });
+    expect((await get("/dashboard", { headers: { Cookie: other } })).status).toBe(200);
+  });
+
+  it("does not sign out on GET", async () => {
+    const cookie = await signIn("ada@example.com");
+    const response = await get("/logout", { headers: { Cookie: cookie } });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain("Sign out?");
+    expect(await count("sessions")).toBe(1);
+  });
+
+  it("refuses a cross-site sign-out with 403 and keeps the session", async () => {
+    const cookie = await signIn("ada@example.com");
+    const response = await post("/logout", {}, { cookie, origin: "https://evil.example" });
+    expect(response.status).toBe(403);
+    expect(await count("sessions")).toBe(1);
+  });
+});

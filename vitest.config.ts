@@ -1,0 +1,34 @@
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+
+// Unit and integration tests run inside workerd against real local D1 and KV (miniflare), with the
+// Worker from wrangler.toml. The Remix server build must exist first: `npm test` builds it.
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations("./migrations");
+  return {
+    plugins: [
+      cloudflareTest({
+        main: "./app/worker.ts",
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: {
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            APP_URL: "https://latchkey.test",
+            EMAIL_PROVIDER: "outbox",
+            EMAIL_FROM: "Latchkey <login@latchkey.test>",
+            SESSION_SECRET: "test-secret-0123456789abcdef0123456789abcdef",
+          },
+          // Any request that escapes the fetch spies fails loudly instead of reaching the network.
+          outboundService: (request: Request) =>
+            new Response(`Blocked outbound request in tests: ${request.url}`, { status: 599 }),
+        },
+      }),
+    ],
+    resolve: { alias: { "~": new URL("./app", import.meta.url).pathname } },
+    test: {
+      include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
+      setupFiles: ["./test/setup.ts"],
+      deps: { optimizer: { ssr: { enabled: true, include: ["@remix-run/cloudflare"] } } },
+    },
+  };
+});

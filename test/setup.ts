@@ -17,6 +17,7 @@ let expectedErrors = 0;
 /** Declares that the current test expects the app to log errors (e.g. a failing email provider). */
 export function expectConsoleErrors() {
   expectedErrors = Number.POSITIVE_INFINITY;
+  consoleError.mockImplementation(() => {});
 }
 
 beforeEach(async () => {

@@ -1,0 +1,30 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { readConfig } from "~/lib/env.server";
+
+const parse = (overrides: Record<string, unknown>) => readConfig({ ...env, ...overrides } as Env);
+
+describe("readConfig", () => {
+  it("parses the test environment, normalising APP_URL to an origin and splitting secrets", () => {
+    const result = parse({ APP_URL: "https://auth.example.com/some/path", SESSION_SECRET: `${"a".repeat(32)}, ${"b".repeat(32)}` });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config.appUrl).toBe("https://auth.example.com");
+    expect(result.config.sessionSecrets).toEqual(["a".repeat(32), "b".repeat(32)]);
+    expect(result.config.secureCookies).toBe(true);
+    expect(result.config.sessionLifetimeMs).toBe(30 * 86_400_000);
+  });
+
+  it.each([
+    [{ APP_URL: "not a url" }, /APP_URL must be an http\(s\) URL/],
+    [{ APP_URL: "ftp://example.com" }, /APP_URL must be an http\(s\) URL/],
+    [{ SESSION_SECRET: "short" }, /at least 32 characters/],
+    [{ EMAIL_PROVIDER: "smtp" }, /EMAIL_PROVIDER must be "resend" or "outbox"/],
+    [{ EMAIL_PROVIDER: "resend", RESEND_API_KEY: undefined }, /RESEND_API_KEY is not set/],
+    [{ SESSION_IDLE_DAYS: "0" }, /./],
+  ])("reports %j clearly", (overrides, message) => {
+    const result = parse(overrides);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problems.join("\n")).toMatch(message);
+  });
+});

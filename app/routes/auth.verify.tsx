@@ -99,7 +99,7 @@ export default function VerifySignIn() {
       <section className="card" aria-labelledby="title">
         <h1 id="title">Sign in as {data.maskedEmail}?</h1>
         <p className="lead">Confirm to finish signing in on this device. If you didn't ask to sign in, close this page.</p>
-        <Form method="post" replace>
+        <Form method="post" action="/auth/verify" replace>
           <input type="hidden" name="token" value={data.token} />
           <button type="submit" className="full" disabled={signingIn} autoFocus>
             {signingIn ? "Signing in…" : "Sign in"}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { count, get, post, SELF_URL_HOST, url } from "../helpers/app";
+import { count, get, post, requestLink, SELF_URL_HOST, url } from "../helpers/app";
 
 const noStackTrace = (html: string) => expect(html).not.toMatch(/\bat .+:\d+:\d+|node_modules|\.tsx?:\d+/);
 
@@ -61,9 +61,27 @@ describe("cross-site request forgery", () => {
     expect(await count("outbox_messages")).toBe(0);
   });
 
-  it("refuses a POST with Origin: null", async () => {
+  it("refuses a POST with Origin: null and no Sec-Fetch-Site", async () => {
     const response = await post("/login", { email: "ada@example.com" }, { origin: "null" });
     expect(response.status).toBe(403);
+  });
+
+  it("accepts Origin: null from a same-origin no-referrer page (the confirm page)", async () => {
+    const token = await requestLink("ada@example.com");
+    const response = await post("/auth/verify", { token }, { origin: "null", headers: { "Sec-Fetch-Site": "same-origin" } });
+    expect(response.status).toBe(303);
+  });
+
+  it("refuses Origin: null when Sec-Fetch-Site says cross-site", async () => {
+    const token = await requestLink("ada@example.com");
+    const response = await post("/auth/verify", { token }, { origin: "null", headers: { "Sec-Fetch-Site": "cross-site" } });
+    expect(response.status).toBe(403);
+    expect(await count("sessions")).toBe(0);
+  });
+
+  it("answers a same-origin POST with a stray X-Forwarded-Host normally, not with a 500", async () => {
+    const response = await post("/login", { email: "ada@example.com" }, { headers: { "X-Forwarded-Host": "other.example" } });
+    expect(response.status).toBe(200);
   });
 
   it("refuses a POST with neither Origin nor Sec-Fetch-Site", async () => {

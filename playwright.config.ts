@@ -1,0 +1,46 @@
+import { defineConfig } from "@playwright/test";
+
+// Browser tests drive the production build under `wrangler dev` (npm run preview) in Debian's Chromium.
+// Playwright's own browser downloads are never used: CHROMIUM_PATH or /usr/bin/chromium.
+const PORT = 8787;
+
+export default defineConfig({
+  testDir: "test/e2e",
+  outputDir: "test-results/artifacts",
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  timeout: 30_000,
+  reporter: [["list"]],
+  use: {
+    baseURL: `http://localhost:${PORT}`,
+    screenshot: "only-on-failure",
+    trace: "retain-on-failure",
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-sync",
+      ],
+    },
+  },
+  projects: [
+    { name: "with-javascript", use: { javaScriptEnabled: true } },
+    // Layout checks don't depend on scripts; run them once.
+    { name: "without-javascript", use: { javaScriptEnabled: false }, testIgnore: "**/layout.spec.ts" },
+  ],
+  webServer: {
+    command: "npm run preview",
+    url: `http://localhost:${PORT}/healthz`,
+    reuseExistingServer: !process.env.CI,
+    timeout: 120_000,
+    stdout: "ignore",
+    stderr: "pipe",
+    env: { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
+  },
+});

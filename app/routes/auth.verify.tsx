@@ -97,7 +97,9 @@ export default function VerifySignIn() {
   return (
     <main id="main" className="page">
       <section className="card" aria-labelledby="title">
-        <h1 id="title">Sign in as {data.maskedEmail}?</h1>
+        <h1 id="title">
+          Sign in as <span className="nowrap">{data.maskedEmail}</span>?
+        </h1>
         <p className="lead">Confirm to finish signing in on this device. If you didn't ask to sign in, close this page.</p>
         <Form method="post" action="/auth/verify" replace>
           <input type="hidden" name="token" value={data.token} />

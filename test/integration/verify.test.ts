@@ -10,7 +10,7 @@ describe("GET /auth/verify", () => {
     expect(response.headers.get("Referrer-Policy")).toBe("no-referrer");
     expect(response.headers.get("Cache-Control")).toBe("no-store");
     const html = await response.text();
-    expect(html).toContain("Sign in as <!-- -->a…@example.com<!-- -->?");
+    expect(html).toContain('Sign in as <span class="nowrap">a…@example.com</span>?');
     expect(html).not.toContain("ada@example.com");
     expect(html).toMatch(/<form method="post"[^>]*>/);
     expect(html).toContain(`<input type="hidden" name="token" value="${token}"/>`);

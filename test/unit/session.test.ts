@@ -1,8 +1,9 @@
 import { env } from "cloudflare:test";
 import { createCookie } from "@remix-run/cloudflare";
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import {
   createSession,
+  getSignedIn,
   invalidateSession,
   LAST_SEEN_REFRESH_MS,
   readSessionToken,
@@ -82,6 +83,25 @@ describe("sessions", () => {
     const { token } = await createSession(db, "usr_1", client, { now: clock.now(), config });
     await invalidateSession(db, token);
     expect(await validateSessionToken(db, token, { now: clock.now(), config })).toBeNull();
+  });
+});
+
+describe("getSignedIn", () => {
+  it("looks a request's session up once, however many loaders ask", async () => {
+    const clock = testClock();
+    await db.insert(users).values({ id: "usr_1", email: "ada@example.com", createdAt: clock.now() });
+    const { token, session } = await createSession(db, "usr_1", client, { now: clock.now(), config });
+    const cookie = (await serializeSessionCookie(config, token, session.expiresAt)).split(";")[0]!;
+    const now = vi.fn(clock.now);
+    const request = new Request("https://latchkey.test/dashboard", { headers: { Cookie: cookie } });
+
+    const [a, b] = await Promise.all([getSignedIn(request, { db, config, now }), getSignedIn(request, { db, config, now })]);
+    expect(a?.user.email).toBe("ada@example.com");
+    expect(b).toBe(a);
+    expect(now).toHaveBeenCalledTimes(1);
+
+    await getSignedIn(new Request(request), { db, config, now });
+    expect(now).toHaveBeenCalledTimes(2);
   });
 });
 

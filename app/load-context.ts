@@ -9,6 +9,10 @@ export interface AppContext {
   db: Database;
   config: AppConfig;
   mailer: Mailer;
+  /** Rate-limit counters (the RATE_LIMITS binding). */
+  kv: KVNamespace;
+  /** Work that may finish after the response (ctx.waitUntil). */
+  waitUntil: (promise: Promise<unknown>) => void;
   /** The clock, injectable so tests can move time. */
   now: () => Date;
   requestId: string;

@@ -152,6 +152,8 @@ app.all("*", (c) => {
     db: c.get("db"),
     config: c.get("config"),
     mailer: c.get("mailer"),
+    kv: c.env.RATE_LIMITS,
+    waitUntil: (promise) => c.executionCtx.waitUntil(promise),
     now: () => new Date(),
     requestId: c.get("requestId"),
     cspNonce: c.get("cspNonce"),

@@ -5,7 +5,7 @@
 import { applyD1Migrations, env } from "cloudflare:test";
 import { afterEach, beforeAll, beforeEach, expect, vi } from "vitest";
 
-const TABLES = ["sessions", "verification_tokens", "users", "outbox_messages"];
+const TABLES = ["auth_events", "code_lockouts", "sessions", "verification_tokens", "users", "outbox_messages"];
 
 beforeAll(async () => {
   await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);

@@ -10,6 +10,7 @@ import type { Database } from "~/lib/db.server";
 import type { AppConfig } from "~/lib/env.server";
 import type { ClientInfo } from "~/lib/client-info.server";
 import { generateToken, sha256Hex } from "~/lib/crypto.server";
+import { recordAuthEvent, type EventDeps } from "./events.server";
 
 /** Writing last_seen on every request would cost a D1 write per page view; hourly is precise enough. */
 export const LAST_SEEN_REFRESH_MS = 60 * 60 * 1000;
@@ -127,8 +128,19 @@ export async function validateSessionToken(
   return row;
 }
 
-export async function invalidateSession(db: Database, token: string): Promise<void> {
-  await db.delete(sessions).where(eq(sessions.id, await sha256Hex(token)));
+/** Deletes the session for `token`; returns its user's id if there was one. */
+export async function invalidateSession(db: Database, token: string): Promise<string | null> {
+  const [row] = await db
+    .delete(sessions)
+    .where(eq(sessions.id, await sha256Hex(token)))
+    .returning({ userId: sessions.userId });
+  return row?.userId ?? null;
+}
+
+/** Sign-out (SES-3): the session ends on the server, so a copied cookie stops working too. */
+export async function signOut(deps: EventDeps, { token, client }: { token: string; client: ClientInfo }): Promise<void> {
+  const userId = await invalidateSession(deps.db, token);
+  if (userId) recordAuthEvent(deps, { type: "sign_out", userId, client });
 }
 
 interface RequestDeps {

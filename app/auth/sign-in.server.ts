@@ -1,123 +1,335 @@
 /**
- * Email magic-link sign-in: issuing a link (token + email) and redeeming it (token → user → session).
- * Sign-up is implicit: the account is created when its first link is redeemed, so requesting a link
- * looks and costs the same for known and unknown addresses (ENU-1).
+ * Email sign-in: sending the sign-in email (link + code) and redeeming either one for a session.
+ * Sign-up is implicit: the account is created when its first link or code is redeemed, so requesting an
+ * email looks and costs the same for known and unknown addresses (ENU-1). Every send and every guess is
+ * rate-limited: per IP in KV first, then exactly in D1 per email and per code.
  */
+import { eq } from "drizzle-orm";
+import { users } from "~/db/schema";
 import type { Database } from "~/lib/db.server";
 import type { AppConfig } from "~/lib/env.server";
 import type { Mailer } from "~/lib/mailer.server";
 import type { ClientInfo } from "~/lib/client-info.server";
-import { generateId, isWellFormedToken, sha256Hex } from "~/lib/crypto.server";
+import { CODE_DIGITS, generateId, isWellFormedToken, sha256Hex } from "~/lib/crypto.server";
+import { consumeRateLimit, retryAfterSeconds } from "~/lib/rate-limit.server";
 import { safeRedirectPath } from "~/lib/safe-redirect";
-import { renderMagicLinkEmail } from "~/emails/magic-link";
+import { renderSignInEmail } from "~/emails/sign-in-email";
+import { recordAuthEvent } from "./events.server";
 import {
   VERIFICATION_LIFETIME_MS,
-  consumeTokenStatement,
-  createVerificationToken,
   deleteVerificationToken,
   findTokenByHash,
+  hashCode,
+  issueVerificationToken,
   supersedeOlderTokens,
   tokenProblem,
   type TokenProblem,
 } from "./verification.server";
 import { generateSessionToken, newSessionValues } from "./session.server";
 
-export type MagicLinkRequestResult = { ok: true; expiresAt: Date } | { ok: false; reason: "mail-failed" };
+export interface SignInDeps {
+  db: Database;
+  config: AppConfig;
+  mailer: Mailer;
+  kv: KVNamespace;
+  now: () => Date;
+  waitUntil: (promise: Promise<unknown>) => void;
+}
 
-export async function requestMagicLink(
-  { db, mailer, config, now: clock }: { db: Database; mailer: Mailer; config: AppConfig; now: () => Date },
-  { email, redirectTo, requestIp }: { email: string; redirectTo: string | null; requestIp: string | null },
-): Promise<MagicLinkRequestResult> {
-  const now = clock();
-  const issued = await createVerificationToken(
+export type RateLimited = { ok: false; reason: "rate-limited"; retryAfterSeconds: number };
+
+export type SendResult = { ok: true } | RateLimited | { ok: false; reason: "mail-failed" };
+
+export async function requestSignInEmail(
+  deps: SignInDeps,
+  { email, redirectTo, client }: { email: string; redirectTo: string | null; client: ClientInfo },
+): Promise<SendResult> {
+  const { db, config, mailer, kv, waitUntil } = deps;
+  const now = deps.now();
+
+  // Cheap per-IP gate before any D1 work (RL-1). Without an IP (local runs) everyone shares one budget.
+  const ipGate = await consumeRateLimit(
+    { kv, now, waitUntil },
+    { name: "ip-sends", subject: client.ip ?? "unknown", rate: config.limits.ipSends },
+  );
+  if (!ipGate.ok) {
+    recordAuthEvent(deps, { type: "rate_limited", detail: "ip-sends", email, client });
+    return { ok: false, reason: "rate-limited", retryAfterSeconds: ipGate.retryAfterSeconds };
+  }
+
+  // With sign-up off, an unknown address gets a token like anyone else (so limits, code guesses and
+  // answers are identical) but no email, and redeeming it could never create the account (ENU-1).
+  const deliverable = config.allowSignup || (await userExists(db, email));
+  const issued = await issueVerificationToken(
     db,
-    { email, purpose: "sign-in", redirectTo: redirectTo && safeRedirectPath(redirectTo), requestIp },
+    config,
+    { email, purpose: "sign-in", redirectTo: redirectTo && safeRedirectPath(redirectTo), requestIp: client.ip },
     now,
   );
+  if (!issued.ok) {
+    recordAuthEvent(deps, { type: "rate_limited", detail: "email-sends", email, client });
+    return { ok: false, reason: "rate-limited", retryAfterSeconds: issued.retryAfterSeconds };
+  }
+  if (!deliverable) {
+    await supersedeOlderTokens(db, { email, purpose: "sign-in", keepId: issued.issued.id }, now);
+    return { ok: true };
+  }
+
   // Built from the configured origin, never from the request's Host (EM-4): a spoofed Host header
   // must not turn our email into a phishing link.
   const link = new URL("/auth/verify", config.appUrl);
-  link.searchParams.set("token", issued.token);
+  link.searchParams.set("token", issued.issued.token);
+  const message = renderSignInEmail({
+    to: email,
+    link: link.href,
+    code: issued.issued.code,
+    expiresAt: issued.issued.expiresAt,
+    lifetimeMinutes: VERIFICATION_LIFETIME_MS / 60_000,
+  });
 
-  const sent = await mailer.send(
-    renderMagicLinkEmail({
-      to: email,
-      link: link.href,
-      expiresAt: issued.expiresAt,
-      lifetimeMinutes: VERIFICATION_LIFETIME_MS / 60_000,
-    }),
-  );
-  if (!sent.ok) {
-    // Nothing dangling (EM-3): the person never received this token, so it must not stay redeemable.
-    console.error(`sign-in mail failed: ${sent.error}`);
-    await deleteVerificationToken(db, issued.id);
-    return { ok: false, reason: "mail-failed" };
+  const deliver = async (): Promise<boolean> => {
+    const sent = await mailer.send(message);
+    if (!sent.ok) {
+      // Nothing dangling (EM-3): the person never received this token, so it must not stay redeemable.
+      console.error(`sign-in mail failed: ${sent.error}`);
+      await deleteVerificationToken(db, issued.issued.id);
+      recordAuthEvent(deps, { type: "email_failed", email, client });
+      return false;
+    }
+    // Only after delivery, so a failed send doesn't also kill the link from an earlier email.
+    await supersedeOlderTokens(db, { email, purpose: "sign-in", keepId: issued.issued.id }, now);
+    return true;
+  };
+
+  if (!config.allowSignup) {
+    // Unknown addresses skip the provider call; sending after the response keeps both answers equally
+    // fast, at the price of not telling a known address that its email failed.
+    waitUntil(deliver());
+    return { ok: true };
   }
-  // Only after delivery, so a failed send doesn't also kill the link from an earlier email.
-  await supersedeOlderTokens(db, { email, purpose: "sign-in", keepId: issued.id }, now);
-  return { ok: true, expiresAt: issued.expiresAt };
+  return (await deliver()) ? { ok: true } : { ok: false, reason: "mail-failed" };
+}
+
+async function userExists(db: Database, email: string): Promise<boolean> {
+  const [row] = await db.select({ id: users.id }).from(users).where(eq(users.email, email)).limit(1);
+  return row !== undefined;
 }
 
 export type RedeemResult =
   | { ok: true; userId: string; sessionToken: string; expiresAt: Date; redirectTo: string }
-  | { ok: false; reason: TokenProblem };
+  | { ok: false; reason: TokenProblem }
+  | { ok: false; reason: "wrong-code"; attemptsLeft: number }
+  | { ok: false; reason: "locked"; retryAfterSeconds: number }
+  | RateLimited;
+
+interface RedeemInput {
+  client: ClientInfo;
+  previousSessionToken: string | null;
+}
+
+async function verificationAttemptAllowed(deps: SignInDeps, client: ClientInfo, email: string | null) {
+  const gate = await consumeRateLimit(
+    { kv: deps.kv, now: deps.now(), waitUntil: deps.waitUntil },
+    { name: "ip-verify", subject: client.ip ?? "unknown", rate: deps.config.limits.ipVerify },
+  );
+  if (!gate.ok) recordAuthEvent(deps, { type: "rate_limited", detail: "ip-verify", email, client });
+  return gate;
+}
 
 /**
- * Consumes a sign-in token and creates the user (if new) and a fresh session, all in one D1 batch (a
- * transaction). The consume is a conditional UPDATE that stamps the token with the new session's id;
- * the user and session inserts only select rows carrying that stamp, so of any number of parallel
- * redemptions exactly one creates a session and the rest change nothing.
+ * The new session's values, and the statements that create the user (if new) and the session and end
+ * the browser's previous session. They only act on the token row this request stamped with its session
+ * id, so they run in the same D1 batch (one transaction) as the consuming UPDATE and do nothing if that
+ * UPDATE matched nothing (see docs/decisions/002).
  */
-export async function redeemMagicLink(
-  { db, config, now: clock }: { db: Database; config: AppConfig; now: () => Date },
-  { token, client, previousSessionToken }: { token: unknown; client: ClientInfo; previousSessionToken: string | null },
-): Promise<RedeemResult> {
-  const now = clock();
-  if (!isWellFormedToken(token)) return { ok: false, reason: "invalid" };
-  const tokenHash = await sha256Hex(token);
+async function prepareSignIn(deps: SignInDeps, { client, previousSessionToken }: RedeemInput, now: Date) {
+  const d1 = deps.db.$client;
   const sessionToken = generateSessionToken();
   // user_id is filled in by the INSERT … SELECT below; the other values are this session's.
-  const session = await newSessionValues(sessionToken, "", client, { now, config });
+  const session = await newSessionValues(sessionToken, "", client, { now, config: deps.config });
   const previousSessionId = previousSessionToken ? await sha256Hex(previousSessionToken) : null;
   const at = now.getTime();
-
-  const d1 = db.$client;
-  const stamped = `SELECT 1 FROM verification_tokens WHERE token_hash = ?1 AND session_id = ?2`;
-  const [consumed, , created] = await d1.batch([
-    consumeTokenStatement(db, { tokenHash, purpose: "sign-in", sessionId: session.id }, now),
+  const statements = [
     d1
       .prepare(
         `INSERT INTO users (id, email, email_verified_at, created_at)
-         SELECT ?3, email, ?4, ?4 FROM verification_tokens WHERE token_hash = ?1 AND session_id = ?2
+         SELECT ?2, email, ?3, ?3 FROM verification_tokens
+         WHERE session_id = ?1 AND (?4 OR EXISTS (SELECT 1 FROM users WHERE users.email = verification_tokens.email))
          ON CONFLICT (email) DO UPDATE SET email_verified_at = coalesce(users.email_verified_at, excluded.email_verified_at)`,
       )
-      .bind(tokenHash, session.id, generateId("usr"), at),
+      .bind(session.id, generateId("usr"), at, deps.config.allowSignup ? 1 : 0),
     d1
       .prepare(
         `INSERT INTO sessions (id, user_id, created_at, expires_at, last_seen_at, ip, user_agent, country)
-         SELECT ?2, users.id, ?3, ?4, ?3, ?5, ?6, ?7
+         SELECT ?1, users.id, ?2, ?3, ?2, ?4, ?5, ?6
          FROM verification_tokens JOIN users ON users.email = verification_tokens.email
-         WHERE verification_tokens.token_hash = ?1 AND verification_tokens.session_id = ?2
+         WHERE verification_tokens.session_id = ?1
          RETURNING user_id`,
       )
-      .bind(tokenHash, session.id, at, session.expiresAt.getTime(), session.ip, session.userAgent, session.country),
+      .bind(session.id, at, session.expiresAt.getTime(), session.ip, session.userAgent, session.country),
     // Session rotation (SES-2): the session this browser had before ends with this sign-in.
     d1
-      .prepare(`DELETE FROM sessions WHERE id = ?3 AND EXISTS (${stamped})`)
-      .bind(tokenHash, session.id, previousSessionId),
+      .prepare(`DELETE FROM sessions WHERE id = ?2 AND EXISTS (SELECT 1 FROM verification_tokens WHERE session_id = ?1)`)
+      .bind(session.id, previousSessionId),
+  ];
+  const createdUserId = (results: D1Result[]) => (results.at(-2)?.results as { user_id: string }[] | undefined)?.[0]?.user_id;
+  return { session, sessionToken, statements, createdUserId };
+}
+
+/** Redeems the link from the email. Links aren't guessable, so only the per-IP gate applies. */
+export async function redeemMagicLink(deps: SignInDeps, input: RedeemInput & { token: unknown }): Promise<RedeemResult> {
+  const gate = await verificationAttemptAllowed(deps, input.client, null);
+  if (!gate.ok) return { ok: false, reason: "rate-limited", retryAfterSeconds: gate.retryAfterSeconds };
+  if (!isWellFormedToken(input.token)) {
+    recordAuthEvent(deps, { type: "link_refused", detail: "invalid", client: input.client });
+    return { ok: false, reason: "invalid" };
+  }
+  const now = deps.now();
+  const tokenHash = await sha256Hex(input.token);
+  const { session, sessionToken, statements, createdUserId } = await prepareSignIn(deps, input, now);
+
+  const results = await deps.db.$client.batch([
+    deps.db.$client
+      .prepare(
+        `UPDATE verification_tokens SET consumed_at = ?1, session_id = ?2
+         WHERE token_hash = ?3 AND purpose = 'sign-in' AND consumed_at IS NULL AND superseded_at IS NULL AND expires_at > ?1
+         RETURNING email, redirect_to`,
+      )
+      .bind(now.getTime(), session.id, tokenHash),
+    ...statements,
+  ]);
+  const redeemed = (results[0]!.results as { email: string; redirect_to: string | null }[])[0];
+  const userId = createdUserId(results);
+  if (!redeemed || !userId) {
+    // (A consumed token without a user only happens with sign-up off and a token for an unknown
+    // address, which was never emailed: "invalid" is the honest answer.)
+    const row = redeemed ? undefined : await findTokenByHash(deps.db, tokenHash);
+    const reason = (row && tokenProblem(row, now, Number.POSITIVE_INFINITY)) || "invalid";
+    recordAuthEvent(deps, { type: "link_refused", detail: reason, email: row?.email, client: input.client });
+    return { ok: false, reason };
+  }
+  recordAuthEvent(deps, { type: "sign_in", detail: "link", email: redeemed.email, userId, client: input.client });
+  return { ok: true, userId, sessionToken, expiresAt: session.expiresAt, redirectTo: safeRedirectPath(redeemed.redirect_to) };
+}
+
+export function isWellFormedCode(code: unknown): code is string {
+  return typeof code === "string" && new RegExp(`^\\d{${CODE_DIGITS}}$`).test(code);
+}
+
+/**
+ * Redeems a typed code. One D1 batch either consumes the live code for this email (when it matches),
+ * or counts a wrong guess against it and against the account's cool-down. Each counter is incremented
+ * in the statement that checks it, so parallel guesses can't exceed the limits (TOK-5, RL-3). A code
+ * that matches an older, used or expired one for this email is not a guess and isn't counted.
+ */
+export async function redeemCode(
+  deps: SignInDeps,
+  input: RedeemInput & { email: string; code: string },
+): Promise<RedeemResult> {
+  const { db, config } = deps;
+  const { email, client } = input;
+  const gate = await verificationAttemptAllowed(deps, client, email);
+  if (!gate.ok) return { ok: false, reason: "rate-limited", retryAfterSeconds: gate.retryAfterSeconds };
+
+  const now = deps.now();
+  const lockedUntil = await codeLockedUntil(db, email, now);
+  if (lockedUntil) {
+    recordAuthEvent(deps, { type: "code_refused", detail: "locked", email, client });
+    return { ok: false, reason: "locked", retryAfterSeconds: retryAfterSeconds(lockedUntil, now) };
+  }
+
+  const { codeMaxAttempts, codeFailures, codeCooldownMs } = config.limits;
+  const codeHash = await hashCode(config, { email, purpose: "sign-in", code: input.code });
+  const { session, sessionToken, statements, createdUserId } = await prepareSignIn(deps, input, now);
+  const params = [email, now.getTime(), codeMaxAttempts, codeHash, session.id, codeFailures.limit, codeFailures.windowMs, codeCooldownMs];
+  const live = `email = ?1 AND purpose = 'sign-in' AND consumed_at IS NULL AND superseded_at IS NULL AND expires_at > ?2 AND attempts < ?3`;
+  const notLocked = `NOT EXISTS (SELECT 1 FROM code_lockouts WHERE email = ?1 AND locked_until > ?2)`;
+  const notAnyOfOurCodes = `NOT EXISTS (SELECT 1 FROM verification_tokens WHERE email = ?1 AND purpose = 'sign-in' AND code_hash = ?4)`;
+  const newWindow = `window_started_at <= ?2 - ?7`;
+  const d1 = db.$client;
+
+  const results = await d1.batch([
+    d1
+      .prepare(`UPDATE verification_tokens SET consumed_at = ?2, session_id = ?5 WHERE ${live} AND code_hash = ?4 AND ${notLocked} RETURNING redirect_to`)
+      .bind(...params.slice(0, 5)),
+    d1
+      .prepare(`UPDATE verification_tokens SET attempts = attempts + 1 WHERE ${live} AND ${notLocked} AND ${notAnyOfOurCodes} RETURNING attempts`)
+      .bind(...params.slice(0, 4)),
+    d1
+      .prepare(
+        `INSERT INTO code_lockouts (email, failures, window_started_at, locked_until)
+         SELECT ?1, 1, ?2, CASE WHEN 1 >= ?6 THEN ?2 + ?8 END WHERE ${notAnyOfOurCodes} AND ${notLocked}
+         ON CONFLICT (email) DO UPDATE SET
+           failures = CASE WHEN ${newWindow} THEN 1 ELSE failures + 1 END,
+           window_started_at = CASE WHEN ${newWindow} THEN ?2 ELSE window_started_at END,
+           locked_until = CASE WHEN (CASE WHEN ${newWindow} THEN 1 ELSE failures + 1 END) >= ?6 THEN ?2 + ?8 ELSE locked_until END
+         RETURNING failures, locked_until`,
+      )
+      .bind(...params),
+    ...statements,
   ]);
 
-  const redeemed = (consumed!.results as { email: string; redirect_to: string | null }[])[0];
-  const userId = (created!.results as { user_id: string }[])[0]?.user_id;
-  if (!redeemed || !userId) {
-    const row = await findTokenByHash(db, tokenHash);
-    return { ok: false, reason: (row && tokenProblem(row, now)) || "invalid" };
+  const redeemed = (results[0]!.results as { redirect_to: string | null }[])[0];
+  const userId = createdUserId(results);
+  if (redeemed && userId) {
+    recordAuthEvent(deps, { type: "sign_in", detail: "code", email, userId, client });
+    return { ok: true, userId, sessionToken, expiresAt: session.expiresAt, redirectTo: safeRedirectPath(redeemed.redirect_to) };
   }
-  return {
-    ok: true,
-    userId,
-    sessionToken,
-    expiresAt: session.expiresAt,
-    redirectTo: safeRedirectPath(redeemed.redirect_to),
-  };
+  if (redeemed) {
+    // Consumed but no account: sign-up is off and this token was never emailed (see prepareSignIn).
+    recordAuthEvent(deps, { type: "code_refused", detail: "invalid", email, client });
+    return { ok: false, reason: "invalid" };
+  }
+
+  const attempts = (results[1]!.results as { attempts: number }[])[0]?.attempts;
+  const lockout = (results[2]!.results as { failures: number; locked_until: number | null }[])[0];
+  if (lockout?.locked_until && lockout.locked_until > now.getTime()) {
+    recordAuthEvent(deps, { type: "code_lockout", detail: `${lockout.failures} failures`, email, client });
+    return { ok: false, reason: "locked", retryAfterSeconds: retryAfterSeconds(lockout.locked_until, now) };
+  }
+  if (attempts !== undefined) {
+    const attemptsLeft = codeMaxAttempts - attempts;
+    recordAuthEvent(deps, { type: attemptsLeft > 0 ? "code_failed" : "code_burned", email, client });
+    return attemptsLeft > 0 ? { ok: false, reason: "wrong-code", attemptsLeft } : { ok: false, reason: "burned" };
+  }
+  const reason = await whyCodeRefused(db, { email, codeHash, maxAttempts: codeMaxAttempts }, now);
+  recordAuthEvent(deps, { type: "code_refused", detail: reason, email, client });
+  return { ok: false, reason };
+}
+
+async function codeLockedUntil(db: Database, email: string, now: Date): Promise<number | null> {
+  const row = await db.$client
+    .prepare(`SELECT locked_until FROM code_lockouts WHERE email = ?1 AND locked_until > ?2`)
+    .bind(email, now.getTime())
+    .first<{ locked_until: number }>();
+  return row?.locked_until ?? null;
+}
+
+/** For a code that was neither accepted nor counted: the state of the token it belongs to, if any. */
+async function whyCodeRefused(
+  db: Database,
+  { email, codeHash, maxAttempts }: { email: string; codeHash: string; maxAttempts: number },
+  now: Date,
+): Promise<TokenProblem> {
+  // The token this code came from, or else the newest one for this email.
+  const row = await db.$client
+    .prepare(
+      `SELECT consumed_at, superseded_at, expires_at, attempts FROM verification_tokens
+       WHERE email = ?1 AND purpose = 'sign-in'
+       ORDER BY code_hash = ?2 DESC, created_at DESC LIMIT 1`,
+    )
+    .bind(email, codeHash)
+    .first<{ consumed_at: number | null; superseded_at: number | null; expires_at: number; attempts: number }>();
+  if (!row) return "invalid";
+  const problem = tokenProblem(
+    {
+      consumedAt: row.consumed_at === null ? null : new Date(row.consumed_at),
+      supersededAt: row.superseded_at === null ? null : new Date(row.superseded_at),
+      expiresAt: new Date(row.expires_at),
+      attempts: row.attempts,
+    },
+    now,
+    maxAttempts,
+  );
+  return problem ?? "invalid";
 }

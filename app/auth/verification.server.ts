@@ -1,44 +1,110 @@
 /**
- * Verification tokens: the one-use secrets we email. Only their SHA-256 is stored (TOK-2); they live ten
- * minutes (TOK-4); a newer one for the same email and purpose supersedes older ones (TOK-6); consuming
- * one is a single conditional UPDATE, so parallel redemptions cannot both succeed (TOK-3).
+ * Verification tokens: the one-use secrets we email, a link token and a 6-digit code in one row.
+ * Only hashes are stored (TOK-2): SHA-256 of the link token, HMAC of the code bound to email and
+ * purpose. They live ten minutes (TOK-4); a newer one for the same email and purpose supersedes older
+ * ones (TOK-6). Issuing is limited per email inside the INSERT itself (RL-2), and consuming is a single
+ * conditional UPDATE, so parallel requests can never both succeed (TOK-3).
  */
 import { and, eq, isNull, ne } from "drizzle-orm";
 import { verificationTokens, type VerificationToken } from "~/db/schema";
 import type { Database } from "~/lib/db.server";
-import { generateToken, isWellFormedToken, sha256Hex } from "~/lib/crypto.server";
+import type { AppConfig } from "~/lib/env.server";
+import { generateCode, generateToken, isWellFormedToken, keyedHash, sha256Hex } from "~/lib/crypto.server";
+import { retryAfterSeconds } from "~/lib/rate-limit.server";
 
 /** ASVS 5 (6.5.5) and NIST 800-63B-4 cap out-of-band secrets at ten minutes. */
 export const VERIFICATION_LIFETIME_MS = 10 * 60 * 1000;
 
 export type VerificationPurpose = VerificationToken["purpose"];
 
-export type TokenProblem = "invalid" | "expired" | "used" | "superseded";
+export type TokenProblem = "invalid" | "expired" | "used" | "superseded" | "burned";
 
 export type TokenInspection =
   | { ok: true; email: string; redirectTo: string | null; expiresAt: Date }
-  | { ok: false; reason: TokenProblem };
+  | { ok: false; reason: Exclude<TokenProblem, "burned"> };
 
 export interface IssuedToken {
   id: number;
   token: string;
-  tokenHash: string;
+  code: string;
   expiresAt: Date;
 }
 
-export async function createVerificationToken(
+export type IssueResult = { ok: true; issued: IssuedToken } | { ok: false; retryAfterSeconds: number };
+
+export function hashCode(config: AppConfig, { email, purpose, code }: { email: string; purpose: VerificationPurpose; code: string }) {
+  return keyedHash(config.sessionSecrets[0]!, "verification-code", purpose, email, code);
+}
+
+/**
+ * Issues a link token and code for `email`, unless the per-email limits say no: at most one per
+ * `emailSendIntervalMs` and `emailSends.limit` per window. The limit check and the insert are one
+ * statement, so 100 parallel requests for one inbox issue exactly one token.
+ */
+export async function issueVerificationToken(
   db: Database,
-  input: { email: string; purpose: VerificationPurpose; redirectTo: string | null; requestIp: string | null },
+  config: AppConfig,
+  input: {
+    email: string;
+    purpose: VerificationPurpose;
+    redirectTo: string | null;
+    requestIp: string | null;
+  },
   now: Date,
-): Promise<IssuedToken> {
+): Promise<IssueResult> {
+  const { emailSendIntervalMs, emailSends } = config.limits;
   const token = generateToken(32);
-  const tokenHash = await sha256Hex(token);
-  const expiresAt = new Date(now.getTime() + VERIFICATION_LIFETIME_MS);
-  const [row] = await db
-    .insert(verificationTokens)
-    .values({ ...input, tokenHash, createdAt: now, expiresAt })
-    .returning({ id: verificationTokens.id });
-  return { id: row!.id, token, tokenHash, expiresAt };
+  const code = generateCode();
+  const at = now.getTime();
+  const expiresAt = new Date(at + VERIFICATION_LIFETIME_MS);
+  const row = await db.$client
+    .prepare(
+      `INSERT INTO verification_tokens
+         (token_hash, code_hash, email, purpose, redirect_to, created_at, expires_at, request_ip)
+       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8
+       WHERE NOT EXISTS (SELECT 1 FROM verification_tokens WHERE email = ?3 AND purpose = ?4 AND created_at > ?6 - ?9)
+         AND (SELECT count(*) FROM verification_tokens WHERE email = ?3 AND purpose = ?4 AND created_at > ?6 - ?10) < ?11
+       RETURNING id`,
+    )
+    .bind(
+      await sha256Hex(token),
+      await hashCode(config, { email: input.email, purpose: input.purpose, code }),
+      input.email,
+      input.purpose,
+      input.redirectTo,
+      at,
+      expiresAt.getTime(),
+      input.requestIp,
+      emailSendIntervalMs,
+      emailSends.windowMs,
+      emailSends.limit,
+    )
+    .first<{ id: number }>();
+  if (row) return { ok: true, issued: { id: row.id, token, code, expiresAt } };
+  return { ok: false, retryAfterSeconds: await emailRetryAfter(db, config, input, now) };
+}
+
+/** When the per-email limits will next allow an email to this address. */
+async function emailRetryAfter(
+  db: Database,
+  config: AppConfig,
+  { email, purpose }: { email: string; purpose: VerificationPurpose },
+  now: Date,
+): Promise<number> {
+  const { emailSendIntervalMs, emailSends } = config.limits;
+  const { results } = await db.$client
+    .prepare(
+      `SELECT created_at FROM verification_tokens WHERE email = ?1 AND purpose = ?2 AND created_at > ?3
+       ORDER BY created_at DESC`,
+    )
+    .bind(email, purpose, now.getTime() - emailSends.windowMs)
+    .all<{ created_at: number }>();
+  let retryAt = now.getTime();
+  const newest = results[0]?.created_at;
+  if (newest !== undefined) retryAt = Math.max(retryAt, newest + emailSendIntervalMs);
+  const oldestCounted = results[emailSends.limit - 1]?.created_at;
+  if (oldestCounted !== undefined) retryAt = Math.max(retryAt, oldestCounted + emailSends.windowMs);
+  return retryAfterSeconds(retryAt, now);
 }
 
 export async function deleteVerificationToken(db: Database, id: number): Promise<void> {
@@ -65,25 +131,7 @@ export async function supersedeOlderTokens(
     );
 }
 
-/**
- * The statement that consumes a live token, stamping it with the session it is about to create. Raw D1
- * rather than drizzle so it can share a D1 batch (one transaction) with the sign-in's other statements.
- */
-export function consumeTokenStatement(
-  db: Database,
-  { tokenHash, purpose, sessionId }: { tokenHash: string; purpose: VerificationPurpose; sessionId: string },
-  now: Date,
-): D1PreparedStatement {
-  return db.$client
-    .prepare(
-      `UPDATE verification_tokens SET consumed_at = ?1, session_id = ?2
-       WHERE token_hash = ?3 AND purpose = ?4 AND consumed_at IS NULL AND superseded_at IS NULL AND expires_at > ?1
-       RETURNING email, redirect_to`,
-    )
-    .bind(now.getTime(), sessionId, tokenHash, purpose);
-}
-
-/** Read-only look at a token: what the confirm page shows. Never changes state (TOK-7). */
+/** Read-only look at a link token: what the confirm page shows. Never changes state (TOK-7). */
 export async function inspectVerificationToken(
   db: Database,
   token: unknown,
@@ -98,16 +146,22 @@ export async function inspectVerificationToken(
     .where(and(eq(verificationTokens.tokenHash, tokenHash), eq(verificationTokens.purpose, purpose)))
     .limit(1);
   if (!row) return { ok: false, reason: "invalid" };
-  const problem = tokenProblem(row, now);
-  if (problem) return { ok: false, reason: problem };
+  // A burned code doesn't stop its link: links can't be guessed, so the guess limit is about codes.
+  const problem = tokenProblem(row, now, Number.POSITIVE_INFINITY);
+  if (problem) return { ok: false, reason: problem as Exclude<TokenProblem, "burned"> };
   return { ok: true, email: row.email, redirectTo: row.redirectTo, expiresAt: row.expiresAt };
 }
 
-/** Why a stored token can't be used now, or null if it can. Used after a failed consume, too. */
-export function tokenProblem(row: VerificationToken, now: Date): TokenProblem | null {
+/** Why a stored token can't be used now, or null if it can. */
+export function tokenProblem(
+  row: Pick<VerificationToken, "consumedAt" | "supersededAt" | "expiresAt" | "attempts">,
+  now: Date,
+  maxAttempts: number,
+): TokenProblem | null {
   if (row.consumedAt) return "used";
   if (row.supersededAt) return "superseded";
   if (row.expiresAt.getTime() <= now.getTime()) return "expired";
+  if (row.attempts >= maxAttempts) return "burned";
   return null;
 }
 

@@ -36,8 +36,13 @@ export const verificationTokens = sqliteTable(
   "verification_tokens",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    // SHA-256 (hex) of the token sent by email.
+    // SHA-256 (hex) of the link token sent by email.
     tokenHash: text("token_hash").notNull().unique(),
+    // HMAC-SHA-256 of the 6-digit code sent in the same email, keyed with a server secret and bound to
+    // email and purpose: a plain hash of a million possible codes would be trivially reversible.
+    codeHash: text("code_hash"),
+    // Wrong code guesses against this token; at the limit the code is burned (the link still works).
+    attempts: integer("attempts").notNull().default(0),
     email: text("email").notNull(),
     purpose: text("purpose", { enum: ["sign-in"] }).notNull(),
     // Where to go after sign-in; validated as a same-origin path when stored and when used.
@@ -52,8 +57,53 @@ export const verificationTokens = sqliteTable(
     requestIp: text("request_ip"),
   },
   (t) => [
-    index("verification_tokens_email_purpose_idx").on(t.email, t.purpose),
+    index("verification_tokens_email_purpose_created_idx").on(t.email, t.purpose, t.createdAt),
     index("verification_tokens_expires_at_idx").on(t.expiresAt),
+    index("verification_tokens_session_id_idx").on(t.sessionId),
+  ],
+);
+
+/**
+ * Account-level cool-down for code sign-in (RL-3): failed code attempts per email in a window, across
+ * every code, session and IP. Issuing a new code does not reset it.
+ */
+export const codeLockouts = sqliteTable("code_lockouts", {
+  email: text("email").primaryKey(),
+  failures: integer("failures").notNull(),
+  windowStartedAt: integer("window_started_at", { mode: "timestamp_ms" }).notNull(),
+  lockedUntil: integer("locked_until", { mode: "timestamp_ms" }),
+});
+
+/** The security log (LOG-1). Never holds tokens, codes or cookies; emails only as a keyed hash. */
+export const authEvents = sqliteTable(
+  "auth_events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    type: text("type", {
+      enum: [
+        "sign_in",
+        "sign_out",
+        "code_failed",
+        "code_burned",
+        "code_lockout",
+        "link_refused",
+        "code_refused",
+        "rate_limited",
+        "email_failed",
+      ],
+    }).notNull(),
+    // e.g. the sign-in method ("link", "code"), the refusal reason, or the limit that was hit.
+    detail: text("detail"),
+    userId: text("user_id").references(() => users.id, { onDelete: "set null" }),
+    emailHash: text("email_hash"),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+    country: text("country"),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [
+    index("auth_events_user_created_idx").on(t.userId, t.createdAt),
+    index("auth_events_email_created_idx").on(t.emailHash, t.createdAt),
   ],
 );
 
@@ -72,3 +122,4 @@ export const outboxMessages = sqliteTable("outbox_messages", {
 export type User = typeof users.$inferSelect;
 export type Session = typeof sessions.$inferSelect;
 export type VerificationToken = typeof verificationTokens.$inferSelect;
+export type AuthEvent = typeof authEvents.$inferInsert;

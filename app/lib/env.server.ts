@@ -8,6 +8,30 @@ import { z } from "zod";
 const days = (fallback: number) =>
   z.coerce.number().int().min(1).max(400).default(fallback).transform((d) => d * 24 * 60 * 60 * 1000);
 
+/** "20/3600" → at most 20 per 3600 seconds. */
+const rate = (fallback: string, name: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(value);
+      const limit = Number(match?.[1]);
+      const seconds = Number(match?.[2]);
+      if (!match || limit < 1 || seconds < 1) {
+        ctx.addIssue({ code: "custom", message: `${name} must look like "COUNT/SECONDS", e.g. "${fallback}"` });
+        return z.NEVER;
+      }
+      return { limit, windowMs: seconds * 1000 };
+    });
+
+const seconds = (fallback: number, name: string) =>
+  z.coerce
+    .number({ error: `${name} must be a number of seconds` })
+    .int({ error: `${name} must be a whole number of seconds` })
+    .min(1, { error: `${name} must be at least 1` })
+    .default(fallback)
+    .transform((s) => s * 1000);
+
 const ConfigSchema = z
   .object({
     APP_URL: z
@@ -24,6 +48,17 @@ const ConfigSchema = z
     RESEND_API_KEY: z.string().optional(),
     SESSION_LIFETIME_DAYS: days(30),
     SESSION_IDLE_DAYS: days(7),
+    ALLOW_SIGNUP: z
+      .enum(["true", "false"], { error: 'ALLOW_SIGNUP must be "true" or "false"' })
+      .default("true")
+      .transform((v) => v === "true"),
+    LIMIT_IP_SENDS: rate("20/3600", "LIMIT_IP_SENDS"),
+    LIMIT_IP_VERIFY: rate("30/600", "LIMIT_IP_VERIFY"),
+    LIMIT_EMAIL_SEND_INTERVAL_SECONDS: seconds(30, "LIMIT_EMAIL_SEND_INTERVAL_SECONDS"),
+    LIMIT_EMAIL_SENDS: rate("5/3600", "LIMIT_EMAIL_SENDS"),
+    CODE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(5),
+    LIMIT_CODE_FAILURES: rate("10/3600", "LIMIT_CODE_FAILURES"),
+    CODE_COOLDOWN_SECONDS: seconds(3600, "CODE_COOLDOWN_SECONDS"),
   })
   .refine((c) => c.EMAIL_PROVIDER !== "resend" || (c.RESEND_API_KEY?.length ?? 0) > 0, {
     error: "RESEND_API_KEY is not set but EMAIL_PROVIDER is resend (wrangler secret put RESEND_API_KEY)",
@@ -41,6 +76,31 @@ export interface AppConfig {
   resendApiKey: string | undefined;
   sessionLifetimeMs: number;
   sessionIdleMs: number;
+  /** When false, only existing accounts get sign-in emails (unknown addresses see the same page). */
+  allowSignup: boolean;
+  limits: RateLimits;
+}
+
+export interface Rate {
+  limit: number;
+  windowMs: number;
+}
+
+export interface RateLimits {
+  /** KV, per IP: sign-in emails requested. */
+  ipSends: Rate;
+  /** KV, per IP: codes and links submitted. */
+  ipVerify: Rate;
+  /** D1, per email: minimum gap between two sign-in emails. */
+  emailSendIntervalMs: number;
+  /** D1, per email: sign-in emails in a window. */
+  emailSends: Rate;
+  /** D1, per code: wrong guesses before the code is burned. */
+  codeMaxAttempts: number;
+  /** D1, per email: failed code attempts in a window that start a cool-down… */
+  codeFailures: Rate;
+  /** …of this long, during which code sign-in for that email is paused (links keep working). */
+  codeCooldownMs: number;
 }
 
 export type ConfigResult = { ok: true; config: AppConfig } | { ok: false; problems: string[] };
@@ -72,6 +132,16 @@ function parseConfig(env: Env): ConfigResult {
       resendApiKey: c.RESEND_API_KEY,
       sessionLifetimeMs: c.SESSION_LIFETIME_DAYS,
       sessionIdleMs: c.SESSION_IDLE_DAYS,
+      allowSignup: c.ALLOW_SIGNUP,
+      limits: {
+        ipSends: c.LIMIT_IP_SENDS,
+        ipVerify: c.LIMIT_IP_VERIFY,
+        emailSendIntervalMs: c.LIMIT_EMAIL_SEND_INTERVAL_SECONDS,
+        emailSends: c.LIMIT_EMAIL_SENDS,
+        codeMaxAttempts: c.CODE_MAX_ATTEMPTS,
+        codeFailures: c.LIMIT_CODE_FAILURES,
+        codeCooldownMs: c.CODE_COOLDOWN_SECONDS,
+      },
     },
   };
 }

@@ -9,7 +9,8 @@ import {
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { readSessionToken, serializeSessionCookie } from "~/auth/session.server";
 import { redeemMagicLink } from "~/auth/sign-in.server";
-import { inspectVerificationToken, type TokenProblem } from "~/auth/verification.server";
+import { inspectVerificationToken } from "~/auth/verification.server";
+import { LINK_PROBLEMS, rateLimitedMessage } from "~/auth/messages";
 import { readClientInfo } from "~/lib/client-info.server";
 import { maskEmail } from "~/lib/email-address";
 
@@ -18,35 +19,12 @@ export const meta: MetaFunction = () => [{ title: "Confirm sign-in · Latchkey" 
 // The URL carries a secret: never leak it to another site through Referer.
 export const headers: HeadersFunction = () => ({ "Referrer-Policy": "no-referrer" });
 
-const PROBLEMS: Record<TokenProblem, { status: number; title: string; message: string }> = {
-  invalid: {
-    status: 400,
-    title: "This sign-in link isn't valid",
-    message: "The link is incomplete or was never issued. Make sure you opened the whole link from the email.",
-  },
-  expired: {
-    status: 410,
-    title: "This sign-in link has expired",
-    message: "Links work for 10 minutes after they're sent.",
-  },
-  used: {
-    status: 410,
-    title: "This sign-in link was already used",
-    message: "Each link works only once.",
-  },
-  superseded: {
-    status: 410,
-    title: "A newer sign-in link was sent",
-    message: "Only the most recent link we emailed you works. Use that one, or request a new one.",
-  },
-};
-
 /** GET (and HEAD) only looks: mail scanners prefetch links, so consuming here would burn them (TOK-7). */
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const token = new URL(request.url).searchParams.get("token");
   const inspection = await inspectVerificationToken(context.db, token, "sign-in", context.now());
   if (!inspection.ok) {
-    return json({ state: "problem" as const, reason: inspection.reason }, { status: PROBLEMS[inspection.reason].status });
+    return json({ state: "problem" as const, reason: inspection.reason }, { status: LINK_PROBLEMS[inspection.reason].status });
   }
   return json({ state: "ready" as const, token: token!, maskedEmail: maskEmail(inspection.email) });
 }
@@ -58,8 +36,16 @@ export async function action({ request, context }: ActionFunctionArgs) {
     client: readClientInfo(request),
     previousSessionToken: await readSessionToken(request, context.config),
   });
+  if (!result.ok && result.reason === "rate-limited") {
+    return json(
+      { reason: "rate-limited" as const, message: rateLimitedMessage(result.retryAfterSeconds, "attempts") },
+      { status: 429, headers: { "Retry-After": String(result.retryAfterSeconds) } },
+    );
+  }
   if (!result.ok) {
-    return json({ reason: result.reason }, { status: PROBLEMS[result.reason].status });
+    // Links are never guessed against, so the code-only outcomes can't happen here; map them anyway.
+    const reason = result.reason in LINK_PROBLEMS ? (result.reason as keyof typeof LINK_PROBLEMS) : "invalid";
+    return json({ reason, message: null }, { status: LINK_PROBLEMS[reason].status });
   }
   return redirect(result.redirectTo, {
     status: 303,
@@ -73,10 +59,20 @@ export default function VerifySignIn() {
   const data = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const navigation = useNavigation();
+  if (actionData?.reason === "rate-limited") {
+    return (
+      <main id="main" className="page">
+        <section className="card" aria-labelledby="title">
+          <h1 id="title">Please wait a moment</h1>
+          <p role="alert">{actionData.message}</p>
+        </section>
+      </main>
+    );
+  }
   const problem = actionData?.reason ?? (data.state === "problem" ? data.reason : null);
 
   if (problem) {
-    const copy = PROBLEMS[problem];
+    const copy = LINK_PROBLEMS[problem];
     return (
       <main id="main" className="page">
         <section className="card" aria-labelledby="title">

@@ -1,7 +1,9 @@
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { rateLimitedMessage } from "~/auth/messages";
 import { getSignedIn } from "~/auth/session.server";
-import { requestMagicLink } from "~/auth/sign-in.server";
+import { requestSignInEmail } from "~/auth/sign-in.server";
+import { CodeForm } from "~/components/code-form";
 import { Field } from "~/components/field";
 import { readClientInfo } from "~/lib/client-info.server";
 import { checkEmail } from "~/lib/email-address";
@@ -19,6 +21,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 type ActionData =
   | { status: "invalid"; error: string; email: string }
   | { status: "mail-failed" }
+  | { status: "rate-limited"; message: string }
   | { status: "sent"; email: string };
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -29,11 +32,17 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const email = typeof rawEmail === "string" ? rawEmail.slice(0, 300) : "";
     return json<ActionData>({ status: "invalid", error: checked.message, email }, { status: 400 });
   }
-  const result = await requestMagicLink(context, {
+  const result = await requestSignInEmail(context, {
     email: checked.email,
     redirectTo: safeRedirectPath(form.get("redirectTo")),
-    requestIp: readClientInfo(request).ip,
+    client: readClientInfo(request),
   });
+  if (!result.ok && result.reason === "rate-limited") {
+    return json<ActionData>(
+      { status: "rate-limited", message: rateLimitedMessage(result.retryAfterSeconds, "emails") },
+      { status: 429, headers: { "Retry-After": String(result.retryAfterSeconds) } },
+    );
+  }
   if (!result.ok) return json<ActionData>({ status: "mail-failed" }, { status: 503 });
   // Identical for every well-formed address, known or not (ENU-1).
   return json<ActionData>({ status: "sent", email: checked.email });
@@ -51,17 +60,16 @@ export default function Login() {
         <section className="card" aria-labelledby="title">
           <h1 id="title">Check your email</h1>
           <p role="status">
-            We sent a sign-in link to <strong>{actionData.email}</strong>. It works once and expires in 10
-            minutes.
+            We sent a sign-in link and code to <strong>{actionData.email}</strong>. They work once and expire in
+            10 minutes.
           </p>
-          <p className="muted">
-            Open it on this device to continue. Can't find it? Look in your spam folder, or send another one.
-          </p>
+          <p className="muted">Open the link on this device, or type the code here:</p>
+          <CodeForm email={actionData.email} />
           <Form method="post" className="actions">
             <input type="hidden" name="email" value={actionData.email} />
             <input type="hidden" name="redirectTo" value={redirectTo} />
             <button type="submit" className="secondary" disabled={sending}>
-              {sending ? "Sending…" : "Send another link"}
+              {sending ? "Sending…" : "Send another email"}
             </button>
             <Link className="button secondary" to={`/login?redirectTo=${encodeURIComponent(redirectTo)}`} reloadDocument>
               Use a different email
@@ -76,10 +84,17 @@ export default function Login() {
     <main id="main" className="page">
       <section className="card" aria-labelledby="title">
         <h1 id="title">Sign in to Latchkey</h1>
-        <p className="lead">Enter your email and we'll send you a link to sign in. New here? The same link creates your account.</p>
+        <p className="lead">
+          Enter your email and we'll send you a link and a code to sign in. New here? The same email creates your account.
+        </p>
         {actionData?.status === "mail-failed" ? (
           <div className="alert error" role="alert">
             We couldn't send the email just now. Nothing was sent; please try again in a moment.
+          </div>
+        ) : null}
+        {actionData?.status === "rate-limited" ? (
+          <div className="alert error" role="alert">
+            {actionData.message}
           </div>
         ) : null}
         <Form method="post" noValidate>
@@ -96,7 +111,7 @@ export default function Login() {
             error={actionData?.status === "invalid" ? actionData.error : undefined}
           />
           <button type="submit" className="full" disabled={sending}>
-            {sending ? "Sending link…" : "Email me a sign-in link"}
+            {sending ? "Sending…" : "Email me a sign-in link"}
           </button>
         </Form>
       </section>

@@ -2,7 +2,7 @@
  * Full HTML pages for the answers the Worker gives before Remix runs (403, 413, 415, 500, bad
  * configuration). They use the app's own stylesheet so an error still looks like Latchkey.
  */
-import { escapeHtml } from "~/emails/magic-link";
+import { escapeHtml } from "~/lib/html";
 
 export interface StatusPage {
   status: number;

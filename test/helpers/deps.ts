@@ -1,11 +1,13 @@
-/** Domain-level dependencies for unit tests: the real local D1, a parsed config and a movable clock. */
+/** Domain-level dependencies for unit tests: the real local D1 and KV, a parsed config, a movable clock. */
 import { env } from "cloudflare:test";
+import type { SignInDeps } from "~/auth/sign-in.server";
 import { createDb } from "~/lib/db.server";
 import { readConfig, type AppConfig } from "~/lib/env.server";
+import type { MailMessage, Mailer } from "~/lib/mailer.server";
 
 export const db = createDb(env.DB);
 
-export function testConfig(overrides: Partial<Env> = {}): AppConfig {
+export function testConfig(overrides: Partial<Record<keyof Env, unknown>> = {}): AppConfig {
   const result = readConfig({ ...env, ...overrides } as Env);
   if (!result.ok) throw new Error(result.problems.join("; "));
   return result.config;
@@ -28,3 +30,29 @@ export function testClock(start = Date.UTC(2026, 0, 1, 12)) {
 }
 
 export const client = { ip: "203.0.113.7", userAgent: "vitest", country: "NL" };
+
+/** A mailer that keeps what it was asked to send, and can be told to fail. */
+export function recordingMailer({ fail = false } = {}) {
+  const sent: MailMessage[] = [];
+  const mailer: Mailer = {
+    async send(message) {
+      sent.push(message);
+      return fail ? { ok: false, error: "provider down" } : { ok: true };
+    },
+  };
+  return { sent, mailer };
+}
+
+/** Everything the sign-in functions need; `settle()` waits for work handed to waitUntil. */
+export function signInDeps({
+  clock = testClock(),
+  mailer = recordingMailer().mailer,
+  config = testConfig(),
+}: { clock?: ReturnType<typeof testClock>; mailer?: Mailer; config?: AppConfig } = {}) {
+  const pending: Promise<unknown>[] = [];
+  const deps: SignInDeps = { db, config, mailer, kv: env.RATE_LIMITS, now: clock.now, waitUntil: (p) => void pending.push(p) };
+  return { deps, settle: () => Promise.all(pending) };
+}
+
+export const linkTokenIn = (mail: MailMessage) => new URL(mail.text.match(/https?:\S+/)![0]).searchParams.get("token")!;
+export const codeIn = (mail: MailMessage) => mail.text.match(/code on the sign-in page: (\d{6})/)![1]!;

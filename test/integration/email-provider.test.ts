@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { count, fetchWithEnv, signIn, url } from "../helpers/app";
+import { count, fetchWithEnv, letTimePass, signIn, url } from "../helpers/app";
 import { interceptResend } from "../mocks/resend";
 import { expectConsoleErrors } from "../setup";
 
@@ -70,6 +70,7 @@ describe("sending through Resend", () => {
     let fail = false;
     interceptResend(() => (fail ? new Response("down", { status: 502 }) : Response.json({ id: "ok" })));
     await postLogin("ada@example.com");
+    await letTimePass(31);
     fail = true;
     expect((await postLogin("ada@example.com")).status).toBe(503);
     const live = await env.DB.prepare(

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { createResendMailer } from "~/lib/mailer.server";
-import { renderMagicLinkEmail } from "~/emails/magic-link";
+import { renderSignInEmail } from "~/emails/sign-in-email";
 import { interceptResend } from "../mocks/resend";
 
 const message = { to: "ada@example.com", subject: "Hi", text: "text", html: "<p>html</p>" };
@@ -31,10 +31,11 @@ describe("the Resend mailer", () => {
 
 describe("the sign-in email", () => {
   it("escapes what it interpolates into HTML", () => {
-    const mail = renderMagicLinkEmail({
+    const mail = renderSignInEmail({
       to: "a<b>@example.com",
       link: "https://latchkey.test/auth/verify?token=abc&x=\"y\"",
       expiresAt: new Date(Date.UTC(2026, 0, 1, 12, 10)),
+      code: "012345",
       lifetimeMinutes: 10,
     });
     expect(mail.html).toContain("a&lt;b&gt;@example.com");

@@ -1,0 +1,85 @@
+import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { Link, useActionData, useLoaderData } from "@remix-run/react";
+import { CODE_PROBLEMS, lockedMessage, rateLimitedMessage, wrongCodeMessage } from "~/auth/messages";
+import { readSessionToken, serializeSessionCookie } from "~/auth/session.server";
+import { isWellFormedCode, redeemCode } from "~/auth/sign-in.server";
+import { CodeForm, ResendForm } from "~/components/code-form";
+import { readClientInfo } from "~/lib/client-info.server";
+import { checkEmail } from "~/lib/email-address";
+
+export const meta: MetaFunction = () => [{ title: "Enter your code · Latchkey" }];
+
+export function loader({ request }: LoaderFunctionArgs) {
+  const checked = checkEmail(new URL(request.url).searchParams.get("email"));
+  if (!checked.ok) throw redirect("/login", { status: 303 });
+  return { email: checked.email };
+}
+
+type ActionData = { email: string; error: string; canResend: boolean };
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const form = await request.formData();
+  const checked = checkEmail(form.get("email"));
+  if (!checked.ok) {
+    throw redirect("/login", { status: 303 });
+  }
+  const email = checked.email;
+  // People paste codes with spaces or dashes ("123 456"); only the digits matter.
+  const rawCode = form.get("code");
+  const code = typeof rawCode === "string" ? rawCode.replace(/[\s-]/g, "") : "";
+  if (!isWellFormedCode(code)) {
+    return json<ActionData>({ email, error: "Enter the 6-digit code from the email.", canResend: false }, { status: 400 });
+  }
+
+  const result = await redeemCode(context, {
+    email,
+    code,
+    client: readClientInfo(request),
+    previousSessionToken: await readSessionToken(request, context.config),
+  });
+  if (result.ok) {
+    return redirect(result.redirectTo, {
+      status: 303,
+      headers: { "Set-Cookie": await serializeSessionCookie(context.config, result.sessionToken, result.expiresAt) },
+    });
+  }
+  switch (result.reason) {
+    case "wrong-code":
+      return json<ActionData>({ email, error: wrongCodeMessage(result.attemptsLeft), canResend: false }, { status: 400 });
+    case "locked":
+      return json<ActionData>(
+        { email, error: lockedMessage(result.retryAfterSeconds), canResend: false },
+        { status: 429, headers: { "Retry-After": String(result.retryAfterSeconds) } },
+      );
+    case "rate-limited":
+      return json<ActionData>(
+        { email, error: rateLimitedMessage(result.retryAfterSeconds, "attempts"), canResend: false },
+        { status: 429, headers: { "Retry-After": String(result.retryAfterSeconds) } },
+      );
+    default:
+      return json<ActionData>({ email, error: CODE_PROBLEMS[result.reason], canResend: true }, { status: 400 });
+  }
+}
+
+export default function EnterCode() {
+  const loaderData = useLoaderData<typeof loader>() as { email: string } | undefined;
+  const actionData = useActionData<typeof action>() as ActionData | undefined;
+  const email = actionData?.email ?? loaderData?.email ?? "";
+  return (
+    <main id="main" className="page">
+      <section className="card" aria-labelledby="title">
+        <h1 id="title">Enter your sign-in code</h1>
+        <p className="lead">
+          We sent a 6-digit code to <strong>{email}</strong>.
+        </p>
+        <CodeForm email={email} error={actionData?.error} />
+        <div className="actions">
+          <ResendForm email={email} label={actionData?.canResend ? "Send a new email" : "Didn't get it? Send a new email"} />
+          <Link className="button secondary" to="/login" reloadDocument>
+            Use a different email
+          </Link>
+        </div>
+      </section>
+    </main>
+  );
+}

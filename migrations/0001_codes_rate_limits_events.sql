@@ -23,5 +23,6 @@ CREATE TABLE `code_lockouts` (
 DROP INDEX `verification_tokens_email_purpose_idx`;--> statement-breakpoint
 ALTER TABLE `verification_tokens` ADD `code_hash` text;--> statement-breakpoint
 ALTER TABLE `verification_tokens` ADD `attempts` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE `verification_tokens` ADD `last_guess_id` text;--> statement-breakpoint
 CREATE INDEX `verification_tokens_email_purpose_created_idx` ON `verification_tokens` (`email`,`purpose`,`created_at`);--> statement-breakpoint
 CREATE INDEX `verification_tokens_session_id_idx` ON `verification_tokens` (`session_id`);

@@ -220,7 +220,8 @@ export function isWellFormedCode(code: unknown): code is string {
  * Redeems a typed code. One D1 batch either consumes the live code for this email (when it matches),
  * or counts a wrong guess against it and against the account's cool-down. Each counter is incremented
  * in the statement that checks it, so parallel guesses can't exceed the limits (TOK-5, RL-3). A code
- * that matches an older, used or expired one for this email is not a guess and isn't counted.
+ * that matches an older, used or expired one for this email is not a guess and isn't counted, and
+ * guesses while no code is live (burned, expired) count nowhere: they can't succeed.
  */
 export async function redeemCode(
   deps: SignInDeps,
@@ -252,13 +253,19 @@ export async function redeemCode(
     d1
       .prepare(`UPDATE verification_tokens SET consumed_at = ?2, session_id = ?5 WHERE ${live} AND code_hash = ?4 AND ${notLocked} RETURNING redirect_to`)
       .bind(...params.slice(0, 5)),
+    // A wrong guess against a live code counts against that code, stamped with this request's id…
     d1
-      .prepare(`UPDATE verification_tokens SET attempts = attempts + 1 WHERE ${live} AND ${notLocked} AND ${notAnyOfOurCodes} RETURNING attempts`)
-      .bind(...params.slice(0, 4)),
+      .prepare(
+        `UPDATE verification_tokens SET attempts = attempts + 1, last_guess_id = ?5
+         WHERE ${live} AND ${notLocked} AND ${notAnyOfOurCodes} RETURNING attempts`,
+      )
+      .bind(...params.slice(0, 5)),
+    // …and, exactly when it did, against the address's cool-down window.
     d1
       .prepare(
         `INSERT INTO code_lockouts (email, failures, window_started_at, locked_until)
-         SELECT ?1, 1, ?2, CASE WHEN 1 >= ?6 THEN ?2 + ?8 END WHERE ${notAnyOfOurCodes} AND ${notLocked}
+         SELECT ?1, 1, ?2, CASE WHEN 1 >= ?6 THEN ?2 + ?8 END
+         WHERE EXISTS (SELECT 1 FROM verification_tokens WHERE email = ?1 AND last_guess_id = ?5)
          ON CONFLICT (email) DO UPDATE SET
            failures = CASE WHEN ${newWindow} THEN 1 ELSE failures + 1 END,
            window_started_at = CASE WHEN ${newWindow} THEN ?2 ELSE window_started_at END,

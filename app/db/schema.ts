@@ -43,6 +43,8 @@ export const verificationTokens = sqliteTable(
     codeHash: text("code_hash"),
     // Wrong code guesses against this token; at the limit the code is burned (the link still works).
     attempts: integer("attempts").notNull().default(0),
+    // The request id of the latest wrong guess: lets the cool-down count exactly the guesses counted here.
+    lastGuessId: text("last_guess_id"),
     email: text("email").notNull(),
     purpose: text("purpose", { enum: ["sign-in"] }).notNull(),
     // Where to go after sign-in; validated as a same-origin path when stored and when used.

@@ -6,13 +6,17 @@ import { isWellFormedCode, redeemCode } from "~/auth/sign-in.server";
 import { CodeForm, ResendForm } from "~/components/code-form";
 import { readClientInfo } from "~/lib/client-info.server";
 import { checkEmail } from "~/lib/email-address";
+import { passThroughRetryAfter } from "~/lib/route-headers";
+
+export const headers = passThroughRetryAfter;
 
 export const meta: MetaFunction = () => [{ title: "Enter your code · Latchkey" }];
 
+// No redirect for a missing email here: this loader also runs to render the action's answer, whose
+// URL carries no email (it travels in the form, keeping it out of URLs and logs).
 export function loader({ request }: LoaderFunctionArgs) {
   const checked = checkEmail(new URL(request.url).searchParams.get("email"));
-  if (!checked.ok) throw redirect("/login", { status: 303 });
-  return { email: checked.email };
+  return { email: checked.ok ? checked.email : null };
 }
 
 type ActionData = { email: string; error: string; canResend: boolean };
@@ -62,9 +66,24 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function EnterCode() {
-  const loaderData = useLoaderData<typeof loader>() as { email: string } | undefined;
+  const loaderData = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>() as ActionData | undefined;
-  const email = actionData?.email ?? loaderData?.email ?? "";
+  const email = actionData?.email ?? loaderData.email;
+  if (!email) {
+    return (
+      <main id="main" className="page">
+        <section className="card" aria-labelledby="title">
+          <h1 id="title">Which email should we check?</h1>
+          <p>Codes are sent by email. Enter your address first and we'll send you one.</p>
+          <p>
+            <Link className="button" to="/login">
+              Enter your email
+            </Link>
+          </p>
+        </section>
+      </main>
+    );
+  }
   return (
     <main id="main" className="page">
       <section className="card" aria-labelledby="title">

@@ -13,11 +13,16 @@ import { inspectVerificationToken } from "~/auth/verification.server";
 import { LINK_PROBLEMS, rateLimitedMessage } from "~/auth/messages";
 import { readClientInfo } from "~/lib/client-info.server";
 import { maskEmail } from "~/lib/email-address";
+import { passThroughRetryAfter } from "~/lib/route-headers";
 
 export const meta: MetaFunction = () => [{ title: "Confirm sign-in · Latchkey" }];
 
 // The URL carries a secret: never leak it to another site through Referer.
-export const headers: HeadersFunction = () => ({ "Referrer-Policy": "no-referrer" });
+export const headers: HeadersFunction = (args) => {
+  const headers = new Headers(passThroughRetryAfter(args));
+  headers.set("Referrer-Policy", "no-referrer");
+  return headers;
+};
 
 /** GET (and HEAD) only looks: mail scanners prefetch links, so consuming here would burn them (TOK-7). */
 export async function loader({ request, context }: LoaderFunctionArgs) {

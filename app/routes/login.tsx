@@ -7,7 +7,10 @@ import { CodeForm } from "~/components/code-form";
 import { Field } from "~/components/field";
 import { readClientInfo } from "~/lib/client-info.server";
 import { checkEmail } from "~/lib/email-address";
+import { passThroughRetryAfter } from "~/lib/route-headers";
 import { DEFAULT_REDIRECT, safeRedirectPath } from "~/lib/safe-redirect";
+
+export const headers = passThroughRetryAfter;
 
 export const meta: MetaFunction = () => [{ title: "Sign in · Latchkey" }];
 

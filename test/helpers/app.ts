@@ -47,6 +47,11 @@ export function post(
   });
 }
 
+/** Calls the Worker and waits for its waitUntil work (e.g. security-log writes) to finish. */
+export async function fetchAndSettle(path: string, init: RequestInit = {}): Promise<Response> {
+  return fetchWithEnv(new Request(url(path), { redirect: "manual", ...init, headers: withHost(url(path), init.headers) }), {});
+}
+
 /** Calls the Worker with a modified environment (e.g. the Resend provider, or a broken config). */
 export async function fetchWithEnv(request: Request, overrides: Partial<Record<keyof Env, unknown>>) {
   const ctx = createExecutionContext();
@@ -81,6 +86,17 @@ export function linkIn(mail: StoredMail): URL {
   const match = mail.text.match(/https?:\/\/\S+\/auth\/verify\?token=[A-Za-z0-9_-]+/);
   if (!match) throw new Error(`no sign-in link in mail: ${mail.text}`);
   return new URL(match[0]);
+}
+
+export function codeIn(mail: StoredMail): string {
+  const match = mail.text.match(/code on the sign-in page: (\d{6})/);
+  if (!match) throw new Error(`no code in mail: ${mail.text}`);
+  return match[1]!;
+}
+
+/** Any 6-digit code other than `code`. */
+export function wrongCodeFor(code: string): string {
+  return code === "000000" ? "111111" : "000000";
 }
 
 export function tokenIn(mail: StoredMail): string {

@@ -1,0 +1,141 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { codeIn, count, get, lastMailTo, letTimePass, post, requestLink, wrongCodeFor } from "../helpers/app";
+
+async function requestCode(email: string, redirectTo = ""): Promise<string> {
+  await requestLink(email, redirectTo);
+  return codeIn(await lastMailTo(email));
+}
+
+const submitCode = (email: string, code: string, headers: Record<string, string> = {}) =>
+  post("/auth/code", { email, code }, { headers });
+
+describe("POST /auth/code", () => {
+  it("signs in with the code from the email and goes to redirectTo", async () => {
+    const code = await requestCode("ada@example.com", "/dashboard?via=code");
+    const response = await submitCode("ada@example.com", code);
+    expect(response.status).toBe(303);
+    expect(response.headers.get("Location")).toBe("/dashboard?via=code");
+    expect(response.headers.get("Set-Cookie")).toMatch(/^__Host-latchkey_session=.+; HttpOnly; Secure; SameSite=Lax/);
+    expect(await count("sessions")).toBe(1);
+  });
+
+  it("accepts a code typed with a space, and an email typed in capitals", async () => {
+    const code = await requestCode("ada@example.com");
+    const response = await submitCode("ADA@example.com", `${code.slice(0, 3)} ${code.slice(3)}`);
+    expect(response.status).toBe(303);
+  });
+
+  it("refuses a reused code with a way to send a new email", async () => {
+    const code = await requestCode("ada@example.com");
+    await submitCode("ada@example.com", code);
+    const response = await submitCode("ada@example.com", code);
+    expect(response.status).toBe(400);
+    const html = await response.text();
+    expect(html).toContain("That code was already used.");
+    expect(html).toMatch(/<form method="post" action="\/login"[^>]*><input type="hidden" name="email" value="ada@example.com"\/>/);
+  });
+
+  it("answers a wrong code with 400 and the tries left, tied to the field", async () => {
+    const code = await requestCode("ada@example.com");
+    const response = await submitCode("ada@example.com", wrongCodeFor(code));
+    expect(response.status).toBe(400);
+    const html = await response.text();
+    expect(html).toContain("That code isn&#x27;t right — 4 tries left.");
+    expect(html).toMatch(/aria-invalid="true" aria-describedby="field-code-hint field-code-error"/);
+  });
+
+  it("refuses even the right code after 5 wrong ones", async () => {
+    const code = await requestCode("ada@example.com");
+    for (let i = 0; i < 5; i++) await submitCode("ada@example.com", wrongCodeFor(code));
+    const response = await submitCode("ada@example.com", code);
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain("Too many wrong tries: that code no longer works.");
+    expect(await count("sessions")).toBe(0);
+  });
+
+  it("counts exactly 5 of 30 parallel wrong guesses, with no 5xx", async () => {
+    const code = await requestCode("ada@example.com");
+    const responses = await Promise.all(
+      Array.from({ length: 30 }, () => submitCode("ada@example.com", wrongCodeFor(code))),
+    );
+    expect(responses.every((r) => r.status === 400)).toBe(true);
+    const row = await env.DB.prepare("SELECT attempts FROM verification_tokens").first<{ attempts: number }>();
+    expect(row!.attempts).toBe(5);
+    expect((await submitCode("ada@example.com", code)).status).toBe(400);
+    expect(await count("sessions")).toBe(0);
+  });
+
+  it("refuses email A's code for email B", async () => {
+    const code = await requestCode("ada@example.com");
+    await requestCode("bob@example.com");
+    const response = await submitCode("bob@example.com", code);
+    expect(response.status).toBe(400);
+    expect(await count("sessions")).toBe(0);
+  });
+
+  it("says a newer email was sent when the code is from an older one", async () => {
+    const old = await requestCode("ada@example.com");
+    await requestCode("ada@example.com");
+    const response = await submitCode("ada@example.com", old);
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain("A newer email was sent");
+  });
+
+  it("says an expired code has expired", async () => {
+    const code = await requestCode("ada@example.com");
+    await letTimePass(10 * 60);
+    const response = await submitCode("ada@example.com", code);
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain("That code has expired");
+  });
+
+  it.each([["12345"], ["abcdef"], ["1234567"], [""]])("asks for 6 digits when given %j", async (code) => {
+    const response = await submitCode("ada@example.com", code);
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain("Enter the 6-digit code from the email.");
+  });
+
+  it("pauses code sign-in for the address after 10 failures, but its link keeps working", async () => {
+    let code = await requestCode("ada@example.com");
+    for (let failure = 1; failure <= 9; failure++) {
+      if (failure === 5 || failure === 9) code = await requestCode("ada@example.com");
+      expect((await submitCode("ada@example.com", wrongCodeFor(code))).status).toBe(400);
+    }
+    const locked = await submitCode("ada@example.com", wrongCodeFor(code));
+    expect(locked.status).toBe(429);
+    expect(locked.headers.get("Retry-After")).toBe("3600");
+    expect(await locked.text()).toContain("Code sign-in is paused for 1 hour; the link in your email still works.");
+    expect((await submitCode("ada@example.com", code)).status).toBe(429);
+
+    const token = await requestLink("ada@example.com");
+    expect((await post("/auth/verify", { token })).status).toBe(303);
+  });
+});
+
+describe("GET /auth/code", () => {
+  it("shows the code form for an address", async () => {
+    const response = await get("/auth/code?email=ada%40example.com");
+    expect(response.status).toBe(200);
+    const html = await response.text();
+    expect(html).toContain('<input type="hidden" name="email" value="ada@example.com"/>');
+    expect(html).toMatch(/autoComplete="one-time-code"|autocomplete="one-time-code"/);
+  });
+
+  it("points a visitor without an address to the sign-in page", async () => {
+    const response = await get("/auth/code");
+    expect(response.status).toBe(200);
+    const html = await response.text();
+    expect(html).toContain("Which email should we check?");
+    expect(html).toContain('href="/login"');
+  });
+});
+
+describe("the check-your-email page", () => {
+  it("offers the code form with the email pre-filled", async () => {
+    const response = await post("/login", { email: "ada@example.com" });
+    const html = await response.text();
+    expect(html).toMatch(/<form method="post" action="\/auth\/code"[^>]*><input type="hidden" name="email" value="ada@example.com"\/>/);
+    expect(html).toContain('<label for="field-code">Sign-in code</label>');
+  });
+});

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { count, get, lastMailTo, letTimePass, linkIn, mailsTo, post, SELF_URL_HOST, signIn } from "../helpers/app";
+import { count, fetchWithEnv, get, lastMailTo, letTimePass, linkIn, mailsTo, ORIGIN, post, SELF_URL_HOST, signIn, url } from "../helpers/app";
 
 describe("GET /login", () => {
   it("shows a labelled email field and carries a safe redirectTo in a hidden field", async () => {
@@ -72,6 +72,30 @@ describe("POST /login", () => {
     );
     expect(await mailsTo("nobody@example.com")).toHaveLength(1);
     expect(await count("users")).toBe(1); // sign-up happens on verification, not on request
+  });
+
+  it("with ALLOW_SIGNUP=false, answers byte-identically but emails only existing accounts", async () => {
+    await signIn("known@example.com");
+    await letTimePass(31);
+    const closed = (email: string) =>
+      fetchWithEnv(
+        new Request(url("/login"), {
+          method: "POST",
+          headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: ORIGIN, Host: "latchkey.test" },
+          body: new URLSearchParams({ email }),
+        }),
+        { ALLOW_SIGNUP: "false" },
+      );
+    const known = await closed("known@example.com");
+    const unknown = await closed("nobody@example.com");
+    expect(unknown.status).toBe(200);
+    expect(known.status).toBe(200);
+    const normalize = (html: string, email: string) =>
+      html.replaceAll(email, "EMAIL").replace(/nonce="[^"]+"/g, 'nonce="N"');
+    expect(normalize(await unknown.text(), "nobody@example.com")).toBe(normalize(await known.text(), "known@example.com"));
+    expect(await mailsTo("known@example.com")).toHaveLength(2);
+    expect(await mailsTo("nobody@example.com")).toHaveLength(0);
+    expect(await count("users")).toBe(1);
   });
 
   it("builds the link from APP_URL even when Host and X-Forwarded-Host are spoofed", async () => {

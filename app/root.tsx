@@ -68,6 +68,10 @@ const STATUS_COPY: Record<number, { title: string; message: string }> = {
   403: { title: "Not allowed", message: "You don't have access to this page." },
   404: { title: "Page not found", message: "There's nothing at this address. Check the link, or start again from the home page." },
   405: { title: "Not allowed here", message: "This page can't handle that kind of request." },
+  503: {
+    title: "Please try again in a moment",
+    message: "Latchkey can't reach its database right now. Nothing was changed; please try again in a moment.",
+  },
 };
 
 export function ErrorBoundary() {

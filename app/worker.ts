@@ -44,6 +44,21 @@ const app = new Hono<WorkerEnv>();
 
 app.use(requestId());
 app.use(securityHeaders());
+// Domain code signals some failures (e.g. D1 unavailable → 503) by throwing a Response, as in Remix.
+app.use(async (c, next) => {
+  try {
+    await next();
+  } catch (thrown) {
+    if (!(thrown instanceof Response)) throw thrown;
+    if (!thrown.headers.get("Content-Type")?.startsWith("text/plain")) {
+      c.res = thrown;
+    } else if (c.req.path.startsWith("/api/")) {
+      c.res = c.json({ error: "unavailable", message: await thrown.text() }, thrown.status as 503);
+    } else {
+      c.res = statusPage(c, { status: thrown.status, title: "Please try again in a moment", message: await thrown.text() });
+    }
+  }
+});
 
 app.onError((error, c) => {
   // Log the detail with the request id; show the person only the id (no stack traces, ever).

@@ -27,6 +27,7 @@ beforeEach(async () => {
   expectedErrors = 0;
   consoleError = vi.spyOn(console, "error");
   vi.spyOn(console, "log").mockImplementation(() => {});
+  vi.spyOn(console, "warn").mockImplementation(() => {});
 });
 
 afterEach(() => {

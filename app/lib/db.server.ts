@@ -4,5 +4,69 @@ import * as schema from "~/db/schema";
 export type Database = DrizzleD1Database<typeof schema> & { $client: D1Database };
 
 export function createDb(d1: D1Database): Database {
-  return drizzle(d1, { schema });
+  return drizzle(guardD1(d1), { schema });
+}
+
+/**
+ * A D1 failure (outage, overload, a query the runtime rejects) becomes a thrown 503 Response: Remix
+ * renders it through the error boundary and the Worker passes it through, so the person sees "try
+ * again" instead of a generic 500. D1 batches are transactions, so a failure leaves nothing half-written.
+ */
+export function databaseUnavailable(error: unknown): never {
+  console.error("D1 query failed", error);
+  throw new Response("Latchkey's database is unavailable. Please try again in a moment.", {
+    status: 503,
+    statusText: "Service Unavailable",
+    headers: { "Retry-After": "5" },
+  });
+}
+
+const originals = new WeakMap<object, D1PreparedStatement>();
+
+function guardStatement(statement: D1PreparedStatement): D1PreparedStatement {
+  const guarded = new Proxy(statement, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== "function") return value;
+      if (property === "bind") return (...args: unknown[]) => guardStatement(value.apply(target, args));
+      return (...args: unknown[]) => {
+        const result: unknown = value.apply(target, args);
+        return result instanceof Promise ? result.catch(databaseUnavailable) : result;
+      };
+    },
+  });
+  originals.set(guarded, statement);
+  return guarded;
+}
+
+function guardD1(d1: D1Database): D1Database {
+  return new Proxy(d1, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== "function") return value;
+      if (property === "prepare") {
+        return (query: string) => {
+          try {
+            return guardStatement(value.call(target, query));
+          } catch (error) {
+            return databaseUnavailable(error);
+          }
+        };
+      }
+      if (property === "batch") {
+        // D1 needs its own statement objects back, not our wrappers.
+        return async (statements: D1PreparedStatement[]) => {
+          try {
+            return await value.call(target, statements.map((s) => originals.get(s) ?? s));
+          } catch (error) {
+            return databaseUnavailable(error);
+          }
+        };
+      }
+      return (...args: unknown[]) => {
+        const result: unknown = value.apply(target, args);
+        return result instanceof Promise ? result.catch(databaseUnavailable) : result;
+      };
+    },
+  });
 }

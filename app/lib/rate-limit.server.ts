@@ -7,6 +7,9 @@
  * and a client hopping between Cloudflare locations gets roughly one budget per location. Every limit
  * that security depends on (per-email sends, code guesses, the account cool-down) is enforced exactly
  * in D1; this one only has to make abuse expensive.
+ *
+ * If KV itself fails, the gate fails open (and says so in the log): refusing every sign-in because a
+ * counter store is down would be worse, and the D1 limits still bound each inbox and each code.
  */
 import type { Rate } from "./env.server";
 import { sha256Hex } from "./crypto.server";
@@ -34,13 +37,20 @@ export async function consumeRateLimit(
   const window = Math.floor(now.getTime() / rate.windowMs);
   const windowEndsAt = (window + 1) * rate.windowMs;
   const key = `rl:${name}:${(await sha256Hex(subject)).slice(0, 32)}:${window}`;
-  const count = Number((await kv.get(key)) ?? 0);
+  let count: number;
+  try {
+    count = Number((await kv.get(key)) ?? 0);
+  } catch (error) {
+    console.warn(`rate limit "${name}" skipped: KV unavailable`, error);
+    return { ok: true };
+  }
   if (count >= rate.limit) {
     return { ok: false, retryAfterSeconds: retryAfterSeconds(windowEndsAt, now) };
   }
   const ttl = Math.max(MIN_KV_TTL_SECONDS, Math.ceil((windowEndsAt - now.getTime()) / 1000));
   // A failed counter write (e.g. KV's per-key write limit under a flood) must not fail the request.
-  waitUntil(kv.put(key, String(count + 1), { expirationTtl: ttl }).catch((error) => console.warn("rate-limit write failed", error)));
+  const write = Promise.resolve().then(() => kv.put(key, String(count + 1), { expirationTtl: ttl }));
+  waitUntil(write.catch((error) => console.warn("rate-limit write failed", error)));
   return { ok: true };
 }
 

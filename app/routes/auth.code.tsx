@@ -1,3 +1,4 @@
+import { readForm } from "~/lib/form.server";
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { CODE_PROBLEMS, lockedMessage, rateLimitedMessage, wrongCodeMessage } from "~/auth/messages";
@@ -22,7 +23,7 @@ export function loader({ request }: LoaderFunctionArgs) {
 type ActionData = { email: string; error: string; canResend: boolean };
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const form = await request.formData();
+  const form = await readForm(request);
   const checked = checkEmail(form.get("email"));
   if (!checked.ok) {
     throw redirect("/login", { status: 303 });

@@ -1,3 +1,4 @@
+import { readForm } from "~/lib/form.server";
 import {
   json,
   redirect,
@@ -35,7 +36,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const form = await request.formData();
+  const form = await readForm(request);
   const result = await redeemMagicLink(context, {
     token: form.get("token"),
     client: readClientInfo(request),

@@ -1,3 +1,4 @@
+import { readForm } from "~/lib/form.server";
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { rateLimitedMessage } from "~/auth/messages";
@@ -28,7 +29,7 @@ type ActionData =
   | { status: "sent"; email: string };
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const form = await request.formData();
+  const form = await readForm(request);
   const rawEmail = form.get("email");
   const checked = checkEmail(rawEmail);
   if (!checked.ok) {

@@ -149,16 +149,23 @@ interface RequestDeps {
   now: () => Date;
 }
 
-// Remix runs the root and page loaders of one document request with the same Request object; looking
-// the session up once per request saves a D1 round trip on every signed-in page view.
-const signedInByRequest = new WeakMap<Request, Promise<SignedIn | null>>();
+// Remix runs the root and page loaders of a document request with separate copies of the Request but
+// one load context (built per request by the Worker). Remembering the lookup per context and cookie
+// saves a D1 round trip on every signed-in page view.
+const lookups = new WeakMap<RequestDeps, Map<string, Promise<SignedIn | null>>>();
 
 /** The signed-in session for a request, or null. Never throws for a bad or stale cookie. */
 export function getSignedIn(request: Request, deps: RequestDeps): Promise<SignedIn | null> {
-  let lookup = signedInByRequest.get(request);
+  const cookie = request.headers.get("Cookie") ?? "";
+  let byCookie = lookups.get(deps);
+  if (!byCookie) {
+    byCookie = new Map();
+    lookups.set(deps, byCookie);
+  }
+  let lookup = byCookie.get(cookie);
   if (!lookup) {
     lookup = lookUpSession(request, deps);
-    signedInByRequest.set(request, lookup);
+    byCookie.set(cookie, lookup);
   }
   return lookup;
 }

@@ -3,8 +3,9 @@ import * as schema from "~/db/schema";
 
 export type Database = DrizzleD1Database<typeof schema> & { $client: D1Database };
 
-export function createDb(d1: D1Database): Database {
-  return drizzle(guardD1(d1), { schema });
+/** `onQuery` is told of every D1 round trip (a statement or a batch), e.g. to count them per request. */
+export function createDb(d1: D1Database, onQuery?: () => void): Database {
+  return drizzle(guardD1(d1, onQuery), { schema });
 }
 
 /**
@@ -23,13 +24,14 @@ export function databaseUnavailable(error: unknown): never {
 
 const originals = new WeakMap<object, D1PreparedStatement>();
 
-function guardStatement(statement: D1PreparedStatement): D1PreparedStatement {
+function guardStatement(statement: D1PreparedStatement, onQuery?: () => void): D1PreparedStatement {
   const guarded = new Proxy(statement, {
     get(target, property) {
       const value: unknown = Reflect.get(target, property, target);
       if (typeof value !== "function") return value;
-      if (property === "bind") return (...args: unknown[]) => guardStatement(value.apply(target, args));
+      if (property === "bind") return (...args: unknown[]) => guardStatement(value.apply(target, args), onQuery);
       return (...args: unknown[]) => {
+        onQuery?.();
         const result: unknown = value.apply(target, args);
         return result instanceof Promise ? result.catch(databaseUnavailable) : result;
       };
@@ -39,7 +41,7 @@ function guardStatement(statement: D1PreparedStatement): D1PreparedStatement {
   return guarded;
 }
 
-function guardD1(d1: D1Database): D1Database {
+function guardD1(d1: D1Database, onQuery?: () => void): D1Database {
   return new Proxy(d1, {
     get(target, property) {
       const value: unknown = Reflect.get(target, property, target);
@@ -47,7 +49,7 @@ function guardD1(d1: D1Database): D1Database {
       if (property === "prepare") {
         return (query: string) => {
           try {
-            return guardStatement(value.call(target, query));
+            return guardStatement(value.call(target, query), onQuery);
           } catch (error) {
             return databaseUnavailable(error);
           }
@@ -56,6 +58,7 @@ function guardD1(d1: D1Database): D1Database {
       if (property === "batch") {
         // D1 needs its own statement objects back, not our wrappers.
         return async (statements: D1PreparedStatement[]) => {
+          onQuery?.();
           try {
             return await value.call(target, statements.map((s) => originals.get(s) ?? s));
           } catch (error) {

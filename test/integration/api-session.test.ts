@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { get, signIn } from "../helpers/app";
+import { fetchWithEnv, get, signIn, url } from "../helpers/app";
 
 describe("GET /api/session", () => {
   it("answers 401 JSON when signed out", async () => {
@@ -29,5 +29,29 @@ describe("GET /api/session", () => {
     const response = await get("/api/nope");
     expect(response.status).toBe(404);
     expect(await response.json()).toMatchObject({ error: "not_found" });
+  });
+});
+
+describe("D1 round trips per request", () => {
+  const counted = async (path: string, cookie?: string) => {
+    const response = await fetchWithEnv(
+      new Request(url(path), { headers: cookie ? { Cookie: cookie } : {}, redirect: "manual" }),
+      { BENCH_COUNT_QUERIES: "true" },
+    );
+    await response.arrayBuffer();
+    return Number(response.headers.get("X-D1-Queries"));
+  };
+
+  it("is one for a signed-in page view and the session API, zero for anonymous pages", async () => {
+    const cookie = await signIn("ada@example.com");
+    expect(await counted("/dashboard", cookie)).toBe(1);
+    expect(await counted("/api/session", cookie)).toBe(1);
+    expect(await counted("/")).toBe(0);
+    expect(await counted("/login")).toBe(0);
+  });
+
+  it("is not reported unless the bench asks for it", async () => {
+    const response = await get("/login");
+    expect(response.headers.get("X-D1-Queries")).toBeNull();
   });
 });

@@ -87,7 +87,7 @@ describe("sessions", () => {
 });
 
 describe("getSignedIn", () => {
-  it("looks a request's session up once, however many loaders ask", async () => {
+  it("looks a request's session up once per load context, however many loaders ask", async () => {
     const clock = testClock();
     await db.insert(users).values({ id: "usr_1", email: "ada@example.com", createdAt: clock.now() });
     const { token, session } = await createSession(db, "usr_1", client, { now: clock.now(), config });
@@ -95,12 +95,15 @@ describe("getSignedIn", () => {
     const now = vi.fn(clock.now);
     const request = new Request("https://latchkey.test/dashboard", { headers: { Cookie: cookie } });
 
-    const [a, b] = await Promise.all([getSignedIn(request, { db, config, now }), getSignedIn(request, { db, config, now })]);
+    const context = { db, config, now };
+    // Remix hands each loader its own copy of the request.
+    const [a, b] = await Promise.all([getSignedIn(request, context), getSignedIn(new Request(request), context)]);
     expect(a?.user.email).toBe("ada@example.com");
     expect(b).toBe(a);
     expect(now).toHaveBeenCalledTimes(1);
 
-    await getSignedIn(new Request(request), { db, config, now });
+    // The next request has a new context, so it looks again.
+    await getSignedIn(request, { db, config, now });
     expect(now).toHaveBeenCalledTimes(2);
   });
 });

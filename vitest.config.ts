@@ -17,6 +17,7 @@ export default defineConfig(async () => {
             EMAIL_PROVIDER: "outbox",
             EMAIL_FROM: "Latchkey <login@latchkey.test>",
             SESSION_SECRET: "test-secret-0123456789abcdef0123456789abcdef",
+            TOTP_ENCRYPTION_KEY: "test-totp-key-0123456789abcdef0123456789abcdef",
           },
           // Any request that escapes the fetch spies fails loudly instead of reaching the network.
           outboundService: (request: Request) =>

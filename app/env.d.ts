@@ -2,6 +2,13 @@
 interface Env {
   SESSION_SECRET: string;
   RESEND_API_KEY?: string;
+  /** AES-GCM key material for TOTP secrets at rest (comma-separated, newest first). */
+  TOTP_ENCRYPTION_KEY: string;
+  GITHUB_CLIENT_ID?: string;
+  GITHUB_CLIENT_SECRET?: string;
+  /** Override GitHub's endpoints (GitHub Enterprise, or a stand-in). */
+  GITHUB_OAUTH_URL?: string;
+  GITHUB_API_URL?: string;
   /** Set by `npm run bench` only: adds an X-D1-Queries header to every response. */
   BENCH_COUNT_QUERIES?: string;
 }

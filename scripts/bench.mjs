@@ -98,6 +98,7 @@ const lifted = [
   "EMAIL_PROVIDER:outbox",
   "EMAIL_FROM:bench@localhost",
   `SESSION_SECRET:${randomBytes(32).toString("base64url")}`,
+  `TOTP_ENCRYPTION_KEY:${randomBytes(32).toString("base64url")}`,
 ].flatMap((v) => ["--var", v]);
 start("latchkey", ["dev", "--port", String(PORTS.app), "--inspector-port", String(INSPECTOR.app), "--persist-to", STATE, ...lifted]);
 start("floor", ["dev", "--port", String(PORTS.floor), "--inspector-port", String(INSPECTOR.floor), "--config", "test/bench/floor/wrangler.toml"]);

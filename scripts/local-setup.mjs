@@ -1,12 +1,23 @@
-// Prepares a fresh clone for local runs, idempotently: writes .dev.vars with local-only settings and a
-// generated SESSION_SECRET (never committed), and applies D1 migrations to the local database.
+// Prepares a fresh clone for local runs, idempotently: writes .dev.vars with local-only settings and
+// generated secrets (never committed), and applies D1 migrations to the local database.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 
 const DEV_VARS = ".dev.vars";
 
-if (!existsSync(DEV_VARS)) {
+// Secrets added in later versions are appended to an existing .dev.vars, leaving its other values alone.
+const GENERATED_SECRETS = ["SESSION_SECRET", "TOTP_ENCRYPTION_KEY"];
+
+if (existsSync(DEV_VARS)) {
+  const present = readFileSync(DEV_VARS, "utf8");
+  for (const name of GENERATED_SECRETS) {
+    if (!new RegExp(`^${name}=`, "m").test(present)) {
+      appendFileSync(DEV_VARS, `${present.endsWith("\n") ? "" : "\n"}${name}=${randomBytes(32).toString("base64url")}\n`);
+      console.log(`Added a generated ${name} to ${DEV_VARS}.`);
+    }
+  }
+} else {
   writeFileSync(
     DEV_VARS,
     [
@@ -14,12 +25,12 @@ if (!existsSync(DEV_VARS)) {
       "APP_URL=http://localhost:8787",
       "EMAIL_PROVIDER=outbox",
       "EMAIL_FROM=Latchkey <login@localhost>",
-      `SESSION_SECRET=${randomBytes(32).toString("base64url")}`,
+      ...GENERATED_SECRETS.map((name) => `${name}=${randomBytes(32).toString("base64url")}`),
       "",
     ].join("\n"),
     { mode: 0o600 },
   );
-  console.log(`Created ${DEV_VARS} with a fresh SESSION_SECRET and the local outbox mailer.`);
+  console.log(`Created ${DEV_VARS} with fresh secrets and the local outbox mailer.`);
 }
 
 const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" };

@@ -5,7 +5,19 @@
 import { applyD1Migrations, env } from "cloudflare:test";
 import { afterEach, beforeAll, beforeEach, expect, vi } from "vitest";
 
-const TABLES = ["auth_events", "code_lockouts", "sessions", "verification_tokens", "users", "outbox_messages"];
+const TABLES = [
+  "auth_events",
+  "code_lockouts",
+  "sessions",
+  "pending_sign_ins",
+  "identities",
+  "totp_credentials",
+  "recovery_codes",
+  "known_devices",
+  "verification_tokens",
+  "users",
+  "outbox_messages",
+];
 
 beforeAll(async () => {
   await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);

@@ -3,7 +3,8 @@
  * only authority on whether a session is alive (SES-3, SES-4): expiry and revocation are decided here,
  * never by the cookie's own lifetime.
  */
-import { createCookie, redirect, type Cookie } from "@remix-run/cloudflare";
+import { redirect, type Cookie } from "@remix-run/cloudflare";
+import { appCookie, readCookieValue, serializeExpiredCookie } from "~/lib/cookies.server";
 import { eq } from "drizzle-orm";
 import { sessions, users, type Session, type User } from "~/db/schema";
 import type { Database } from "~/lib/db.server";
@@ -20,26 +21,9 @@ export interface SignedIn {
   user: User;
 }
 
-const cookies = new WeakMap<AppConfig, Cookie>();
-
-/**
- * `__Host-` pins the cookie to this exact origin over https (no Domain, Path=/, Secure). Plain-http
- * localhost cannot carry Secure cookies in every browser, so local development drops the prefix.
- */
+/** The session cookie (`__Host-latchkey_session` over https). Its lifetime is decided in D1, not here. */
 export function sessionCookie(config: AppConfig): Cookie {
-  let cookie = cookies.get(config);
-  if (!cookie) {
-    cookie = createCookie(config.secureCookies ? "__Host-latchkey_session" : "latchkey_session", {
-      httpOnly: true,
-      secure: config.secureCookies,
-      sameSite: "lax",
-      path: "/",
-      secrets: config.sessionSecrets,
-      maxAge: Math.floor(config.sessionLifetimeMs / 1000),
-    });
-    cookies.set(config, cookie);
-  }
-  return cookie;
+  return appCookie(config, "latchkey_session", Math.floor(config.sessionLifetimeMs / 1000));
 }
 
 export function generateSessionToken(): string {
@@ -47,15 +31,8 @@ export function generateSessionToken(): string {
 }
 
 /** The session token from a request's cookie, or null if absent or its signature doesn't verify. */
-export async function readSessionToken(request: Request, config: AppConfig): Promise<string | null> {
-  const header = request.headers.get("Cookie");
-  if (!header) return null;
-  // A tampered cookie fails signature verification and parses as null; a mangled one can make the
-  // decoder throw. Either way the visitor is simply signed out.
-  const value: unknown = await sessionCookie(config)
-    .parse(header)
-    .catch(() => null);
-  return typeof value === "string" && value.length > 0 ? value : null;
+export function readSessionToken(request: Request, config: AppConfig): Promise<string | null> {
+  return readCookieValue(request, sessionCookie(config));
 }
 
 export function serializeSessionCookie(config: AppConfig, token: string, expiresAt: Date): Promise<string> {
@@ -63,38 +40,7 @@ export function serializeSessionCookie(config: AppConfig, token: string, expires
 }
 
 export function serializeExpiredSessionCookie(config: AppConfig): Promise<string> {
-  return sessionCookie(config).serialize("", { expires: new Date(0), maxAge: 0 });
-}
-
-/** The row a new session is stored as. Callers insert it (alone or inside a sign-in batch). */
-export async function newSessionValues(
-  token: string,
-  userId: string,
-  client: ClientInfo,
-  { now, config }: { now: Date; config: AppConfig },
-): Promise<Session> {
-  return {
-    id: await sha256Hex(token),
-    userId,
-    createdAt: now,
-    expiresAt: new Date(now.getTime() + config.sessionLifetimeMs),
-    lastSeenAt: now,
-    ip: client.ip,
-    userAgent: client.userAgent,
-    country: client.country,
-  };
-}
-
-export async function createSession(
-  db: Database,
-  userId: string,
-  client: ClientInfo,
-  deps: { now: Date; config: AppConfig },
-): Promise<{ token: string; session: Session }> {
-  const token = generateSessionToken();
-  const session = await newSessionValues(token, userId, client, deps);
-  await db.insert(sessions).values(session);
-  return { token, session };
+  return serializeExpiredCookie(sessionCookie(config));
 }
 
 /**

@@ -25,7 +25,7 @@ import {
   tokenProblem,
   type TokenProblem,
 } from "./verification.server";
-import { generateSessionToken, newSessionValues } from "./session.server";
+import { prepareSessionStart, type SignInMethod, type SignInOutcome } from "./start-session.server";
 
 export interface SignInDeps {
   db: Database;
@@ -116,7 +116,7 @@ async function userExists(db: Database, email: string): Promise<boolean> {
 }
 
 export type RedeemResult =
-  | { ok: true; userId: string; sessionToken: string; expiresAt: Date; redirectTo: string }
+  | { ok: true; outcome: SignInOutcome }
   | { ok: false; reason: TokenProblem }
   | { ok: false; reason: "wrong-code"; attemptsLeft: number }
   | { ok: false; reason: "locked"; retryAfterSeconds: number }
@@ -125,6 +125,13 @@ export type RedeemResult =
 interface RedeemInput {
   client: ClientInfo;
   previousSessionToken: string | null;
+}
+
+/** A full sign-in is logged as such; one waiting for its second step is logged when that completes. */
+function recordFirstFactor(deps: SignInDeps, outcome: SignInOutcome, { email, client }: { email: string; client: ClientInfo }) {
+  if (outcome.kind === "session") {
+    recordAuthEvent(deps, { type: "sign_in", detail: outcome.method, email, userId: outcome.userId, client });
+  }
 }
 
 async function verificationAttemptAllowed(deps: SignInDeps, client: ClientInfo, email: string | null) {
@@ -137,43 +144,24 @@ async function verificationAttemptAllowed(deps: SignInDeps, client: ClientInfo, 
 }
 
 /**
- * The new session's values, and the statements that create the user (if new) and the session and end
- * the browser's previous session. They only act on the token row this request stamped with its session
- * id, so they run in the same D1 batch (one transaction) as the consuming UPDATE and do nothing if that
- * UPDATE matched nothing (see docs/decisions/002).
+ * The statements that create the user (if new) and start the session for whoever redeemed the token
+ * this request stamps with the new session's id. They only act on that stamped row, so they run in the same D1
+ * batch (one transaction) as the consuming UPDATE and do nothing if it matched nothing (docs/decisions/002).
  */
-async function prepareSignIn(deps: SignInDeps, { client, previousSessionToken }: RedeemInput, now: Date) {
+async function prepareSignIn(deps: SignInDeps, { client, previousSessionToken }: RedeemInput, method: SignInMethod, now: Date) {
   const d1 = deps.db.$client;
-  const sessionToken = generateSessionToken();
-  // user_id is filled in by the INSERT … SELECT below; the other values are this session's.
-  const session = await newSessionValues(sessionToken, "", client, { now, config: deps.config });
-  const previousSessionId = previousSessionToken ? await sha256Hex(previousSessionToken) : null;
-  const at = now.getTime();
-  const statements = [
-    d1
-      .prepare(
-        `INSERT INTO users (id, email, email_verified_at, created_at)
-         SELECT ?2, email, ?3, ?3 FROM verification_tokens
-         WHERE session_id = ?1 AND (?4 OR EXISTS (SELECT 1 FROM users WHERE users.email = verification_tokens.email))
-         ON CONFLICT (email) DO UPDATE SET email_verified_at = coalesce(users.email_verified_at, excluded.email_verified_at)`,
-      )
-      .bind(session.id, generateId("usr"), at, deps.config.allowSignup ? 1 : 0),
-    d1
-      .prepare(
-        `INSERT INTO sessions (id, user_id, created_at, expires_at, last_seen_at, ip, user_agent, country)
-         SELECT ?1, users.id, ?2, ?3, ?2, ?4, ?5, ?6
-         FROM verification_tokens JOIN users ON users.email = verification_tokens.email
-         WHERE verification_tokens.session_id = ?1
-         RETURNING user_id`,
-      )
-      .bind(session.id, at, session.expiresAt.getTime(), session.ip, session.userAgent, session.country),
-    // Session rotation (SES-2): the session this browser had before ends with this sign-in.
-    d1
-      .prepare(`DELETE FROM sessions WHERE id = ?2 AND EXISTS (SELECT 1 FROM verification_tokens WHERE session_id = ?1)`)
-      .bind(session.id, previousSessionId),
-  ];
-  const createdUserId = (results: D1Result[]) => (results.at(-2)?.results as { user_id: string }[] | undefined)?.[0]?.user_id;
-  return { session, sessionToken, statements, createdUserId };
+  const start = await prepareSessionStart(deps, { subject: { redeemedToken: true }, method, client, previousSessionToken }, now);
+  // The redeeming statement stamps the token with the new session's id; everything after keys on it.
+  const stamp = start.sessionId;
+  const userUpsert = d1
+    .prepare(
+      `INSERT INTO users (id, email, email_verified_at, created_at)
+       SELECT ?2, email, ?3, ?3 FROM verification_tokens
+       WHERE session_id = ?1 AND (?4 OR EXISTS (SELECT 1 FROM users WHERE users.email = verification_tokens.email))
+       ON CONFLICT (email) DO UPDATE SET email_verified_at = coalesce(users.email_verified_at, excluded.email_verified_at)`,
+    )
+    .bind(stamp, generateId("usr"), now.getTime(), deps.config.allowSignup ? 1 : 0);
+  return { stamp, statements: [userUpsert, ...start.statements], readOutcome: start.readOutcome };
 }
 
 /** Redeems the link from the email. Links aren't guessable, so only the per-IP gate applies. */
@@ -186,7 +174,7 @@ export async function redeemMagicLink(deps: SignInDeps, input: RedeemInput & { t
   }
   const now = deps.now();
   const tokenHash = await sha256Hex(input.token);
-  const { session, sessionToken, statements, createdUserId } = await prepareSignIn(deps, input, now);
+  const { stamp, statements, readOutcome } = await prepareSignIn(deps, input, "link", now);
 
   const results = await deps.db.$client.batch([
     deps.db.$client
@@ -195,12 +183,12 @@ export async function redeemMagicLink(deps: SignInDeps, input: RedeemInput & { t
          WHERE token_hash = ?3 AND purpose = 'sign-in' AND consumed_at IS NULL AND superseded_at IS NULL AND expires_at > ?1
          RETURNING email, redirect_to`,
       )
-      .bind(now.getTime(), session.id, tokenHash),
+      .bind(now.getTime(), stamp, tokenHash),
     ...statements,
   ]);
   const redeemed = (results[0]!.results as { email: string; redirect_to: string | null }[])[0];
-  const userId = createdUserId(results);
-  if (!redeemed || !userId) {
+  const outcome = redeemed ? readOutcome(results, 2, redeemed.redirect_to) : null;
+  if (!redeemed || !outcome) {
     // (A consumed token without a user only happens with sign-up off and a token for an unknown
     // address, which was never emailed: "invalid" is the honest answer.)
     const row = redeemed ? undefined : await findTokenByHash(deps.db, tokenHash);
@@ -208,8 +196,8 @@ export async function redeemMagicLink(deps: SignInDeps, input: RedeemInput & { t
     recordAuthEvent(deps, { type: "link_refused", detail: reason, email: row?.email, client: input.client });
     return { ok: false, reason };
   }
-  recordAuthEvent(deps, { type: "sign_in", detail: "link", email: redeemed.email, userId, client: input.client });
-  return { ok: true, userId, sessionToken, expiresAt: session.expiresAt, redirectTo: safeRedirectPath(redeemed.redirect_to) };
+  recordFirstFactor(deps, outcome, { email: redeemed.email, client: input.client });
+  return { ok: true, outcome };
 }
 
 export function isWellFormedCode(code: unknown): code is string {
@@ -241,8 +229,8 @@ export async function redeemCode(
 
   const { codeMaxAttempts, codeFailures, codeCooldownMs } = config.limits;
   const codeHash = await hashCode(config, { email, purpose: "sign-in", code: input.code });
-  const { session, sessionToken, statements, createdUserId } = await prepareSignIn(deps, input, now);
-  const params = [email, now.getTime(), codeMaxAttempts, codeHash, session.id, codeFailures.limit, codeFailures.windowMs, codeCooldownMs];
+  const { stamp, statements, readOutcome } = await prepareSignIn(deps, input, "code", now);
+  const params = [email, now.getTime(), codeMaxAttempts, codeHash, stamp, codeFailures.limit, codeFailures.windowMs, codeCooldownMs];
   const live = `email = ?1 AND purpose = 'sign-in' AND consumed_at IS NULL AND superseded_at IS NULL AND expires_at > ?2 AND attempts < ?3`;
   const notLocked = `NOT EXISTS (SELECT 1 FROM code_lockouts WHERE email = ?1 AND locked_until > ?2)`;
   const notAnyOfOurCodes = `NOT EXISTS (SELECT 1 FROM verification_tokens WHERE email = ?1 AND purpose = 'sign-in' AND code_hash = ?4)`;
@@ -277,10 +265,10 @@ export async function redeemCode(
   ]);
 
   const redeemed = (results[0]!.results as { redirect_to: string | null }[])[0];
-  const userId = createdUserId(results);
-  if (redeemed && userId) {
-    recordAuthEvent(deps, { type: "sign_in", detail: "code", email, userId, client });
-    return { ok: true, userId, sessionToken, expiresAt: session.expiresAt, redirectTo: safeRedirectPath(redeemed.redirect_to) };
+  const outcome = redeemed ? readOutcome(results, 4, redeemed.redirect_to) : null;
+  if (outcome) {
+    recordFirstFactor(deps, outcome, { email, client });
+    return { ok: true, outcome };
   }
   if (redeemed) {
     // Consumed but no account: sign-up is off and this token was never emailed (see prepareSignIn).

@@ -173,3 +173,24 @@ export async function findTokenByHash(db: Database, tokenHash: string): Promise<
     .limit(1);
   return row;
 }
+
+/**
+ * A one-time link token without a code, for links in security notices ("this wasn't me"). Not limited
+ * per email like sign-in sends: it is only ever issued by our own notices, never on request.
+ */
+export async function issueNoticeLinkToken(
+  db: Database,
+  input: { email: string; purpose: Exclude<VerificationPurpose, "sign-in" | "step-up">; lifetimeMs: number },
+  now: Date,
+): Promise<{ token: string; expiresAt: Date }> {
+  const token = generateToken(32);
+  const expiresAt = new Date(now.getTime() + input.lifetimeMs);
+  await db.insert(verificationTokens).values({
+    tokenHash: await sha256Hex(token),
+    email: input.email,
+    purpose: input.purpose,
+    createdAt: now,
+    expiresAt,
+  });
+  return { token, expiresAt };
+}

@@ -3,7 +3,7 @@
  * Times are integer milliseconds since the epoch (drizzle maps them to Date).
  */
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const users = sqliteTable("users", {
   id: text("id").primaryKey(),
@@ -28,6 +28,12 @@ export const sessions = sqliteTable(
     ip: text("ip"),
     userAgent: text("user_agent"),
     country: text("country"),
+    city: text("city"),
+    // How this session signed in: "link", "code" or "github", with "+totp"/"+recovery" after a second step.
+    method: text("method"),
+    // When the person last proved who they are in this session (sign-in or a step-up code). Sensitive
+    // changes need this to be recent.
+    authenticatedAt: integer("authenticated_at", { mode: "timestamp_ms" }),
   },
   (t) => [index("sessions_user_id_idx").on(t.userId), index("sessions_expires_at_idx").on(t.expiresAt)],
 );
@@ -46,13 +52,16 @@ export const verificationTokens = sqliteTable(
     // The request id of the latest wrong guess: lets the cool-down count exactly the guesses counted here.
     lastGuessId: text("last_guess_id"),
     email: text("email").notNull(),
-    purpose: text("purpose", { enum: ["sign-in"] }).notNull(),
+    // sign-in: link + code to sign in. step-up: code to confirm a sensitive change while signed in.
+    // sign-out-everywhere: the "this wasn't me" link in a new-device alert.
+    purpose: text("purpose", { enum: ["sign-in", "step-up", "sign-out-everywhere"] }).notNull(),
     // Where to go after sign-in; validated as a same-origin path when stored and when used.
     redirectTo: text("redirect_to"),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
     expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
     consumedAt: integer("consumed_at", { mode: "timestamp_ms" }),
-    // The session this token created: lets one D1 batch consume the token and create exactly one session.
+    // The session this token's redemption created (or would have, while a second factor is due): lets one
+    // D1 batch consume the token and create exactly one session.
     sessionId: text("session_id"),
     // Set when a newer token for the same email and purpose was sent.
     supersededAt: integer("superseded_at", { mode: "timestamp_ms" }),
@@ -92,6 +101,20 @@ export const authEvents = sqliteTable(
         "code_refused",
         "rate_limited",
         "email_failed",
+        "github_linked",
+        "github_refused",
+        "new_device",
+        "session_revoked",
+        "other_sessions_revoked",
+        "signed_out_everywhere",
+        "step_up",
+        "step_up_failed",
+        "two_factor_enabled",
+        "two_factor_disabled",
+        "two_factor_failed",
+        "recovery_codes_generated",
+        "recovery_code_used",
+        "account_deleted",
       ],
     }).notNull(),
     // e.g. the sign-in method ("link", "code"), the refusal reason, or the limit that was hit.
@@ -107,6 +130,100 @@ export const authEvents = sqliteTable(
     index("auth_events_user_created_idx").on(t.userId, t.createdAt),
     index("auth_events_email_created_idx").on(t.emailHash, t.createdAt),
   ],
+);
+
+/** Accounts at other providers (GitHub) that sign in to a user. One provider account, one user. */
+export const identities = sqliteTable(
+  "identities",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    provider: text("provider", { enum: ["github"] }).notNull(),
+    // The provider's stable numeric id (as text). Logins and emails can change; this can't.
+    providerUserId: text("provider_user_id").notNull(),
+    login: text("login"),
+    name: text("name"),
+    avatarUrl: text("avatar_url"),
+    // The verified email the provider gave when this identity was last used.
+    email: text("email"),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [
+    uniqueIndex("identities_provider_user_idx").on(t.provider, t.providerUserId),
+    index("identities_user_id_idx").on(t.userId),
+  ],
+);
+
+/**
+ * A sign-in that passed its first factor for a user with 2FA on: no session yet, only this short-lived
+ * row behind its own cookie, until /auth/2fa gets an authenticator or recovery code.
+ */
+export const pendingSignIns = sqliteTable(
+  "pending_sign_ins",
+  {
+    // SHA-256 (hex) of the token in the pending cookie.
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    method: text("method").notNull(),
+    redirectTo: text("redirect_to"),
+    attempts: integer("attempts").notNull().default(0),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+    // Set in the same batch that creates the session, so a pending sign-in completes exactly once.
+    completedAt: integer("completed_at", { mode: "timestamp_ms" }),
+    sessionId: text("session_id"),
+  },
+  (t) => [index("pending_sign_ins_user_id_idx").on(t.userId)],
+);
+
+/** Authenticator-app (TOTP) secret. Enabled once confirmed with a code; until then a pending enrollment. */
+export const totpCredentials = sqliteTable("totp_credentials", {
+  userId: text("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  // AES-GCM: base64url(iv || ciphertext) under TOTP_ENCRYPTION_KEY.
+  encryptedSecret: text("encrypted_secret").notNull(),
+  createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  enabledAt: integer("enabled_at", { mode: "timestamp_ms" }),
+  // The newest time step accepted: a code for this step or an older one is a replay.
+  lastUsedStep: integer("last_used_step").notNull().default(0),
+});
+
+/** Single-use recovery codes, stored as SHA-256 (they carry 80 random bits, so a plain hash suffices). */
+export const recoveryCodes = sqliteTable(
+  "recovery_codes",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    codeHash: text("code_hash").notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    usedAt: integer("used_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [uniqueIndex("recovery_codes_user_hash_idx").on(t.userId, t.codeHash)],
+);
+
+/** Browsers a user has signed in from (by device cookie), so a sign-in from a new one can be reported. */
+export const knownDevices = sqliteTable(
+  "known_devices",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    // SHA-256 (hex) of the id in the device cookie.
+    deviceHash: text("device_hash").notNull(),
+    userAgent: text("user_agent"),
+    country: text("country"),
+    firstSeenAt: integer("first_seen_at", { mode: "timestamp_ms" }).notNull(),
+    lastSeenAt: integer("last_seen_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.deviceHash] })],
 );
 
 // Local development mailbox (EMAIL_PROVIDER=outbox). Never written in a deployment that sends real mail.
@@ -125,3 +242,4 @@ export type User = typeof users.$inferSelect;
 export type Session = typeof sessions.$inferSelect;
 export type VerificationToken = typeof verificationTokens.$inferSelect;
 export type AuthEvent = typeof authEvents.$inferInsert;
+export type Identity = typeof identities.$inferSelect;

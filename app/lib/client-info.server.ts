@@ -3,14 +3,16 @@ export interface ClientInfo {
   ip: string | null;
   userAgent: string | null;
   country: string | null;
+  city: string | null;
 }
 
 export function readClientInfo(request: Request): ClientInfo {
-  const cf = (request as Request & { cf?: { country?: unknown } }).cf;
+  const cf = (request as Request & { cf?: { country?: unknown; city?: unknown } }).cf;
   return {
     // Set by Cloudflare's edge; a client cannot forge it in production. Absent locally.
     ip: request.headers.get("CF-Connecting-IP"),
     userAgent: request.headers.get("User-Agent")?.slice(0, 512) ?? null,
     country: typeof cf?.country === "string" ? cf.country : null,
+    city: typeof cf?.city === "string" ? cf.city.slice(0, 100) : null,
   };
 }

@@ -46,6 +46,16 @@ const ConfigSchema = z
     EMAIL_PROVIDER: z.enum(["resend", "outbox"], { error: 'EMAIL_PROVIDER must be "resend" or "outbox"' }),
     EMAIL_FROM: z.string().min(3, { error: "EMAIL_FROM is not set" }),
     RESEND_API_KEY: z.string().optional(),
+    TOTP_ENCRYPTION_KEY: z
+      .string({ error: "TOTP_ENCRYPTION_KEY is not set (wrangler secret put TOTP_ENCRYPTION_KEY; e.g. openssl rand -base64 32)" })
+      .transform((value) => value.split(",").map((s) => s.trim()).filter(Boolean))
+      .refine((keys) => keys.length > 0 && keys.every((k) => k.length >= 32), {
+        error: "TOTP_ENCRYPTION_KEY must be one or more comma-separated keys of at least 32 characters",
+      }),
+    GITHUB_CLIENT_ID: z.string().trim().optional(),
+    GITHUB_CLIENT_SECRET: z.string().trim().optional(),
+    GITHUB_OAUTH_URL: z.url({ protocol: /^https?$/, error: "GITHUB_OAUTH_URL must be an http(s) URL" }).optional(),
+    GITHUB_API_URL: z.url({ protocol: /^https?$/, error: "GITHUB_API_URL must be an http(s) URL" }).optional(),
     SESSION_LIFETIME_DAYS: days(30),
     SESSION_IDLE_DAYS: days(7),
     ALLOW_SIGNUP: z
@@ -63,7 +73,21 @@ const ConfigSchema = z
   .refine((c) => c.EMAIL_PROVIDER !== "resend" || (c.RESEND_API_KEY?.length ?? 0) > 0, {
     error: "RESEND_API_KEY is not set but EMAIL_PROVIDER is resend (wrangler secret put RESEND_API_KEY)",
     path: ["RESEND_API_KEY"],
+  })
+  .refine((c) => !c.GITHUB_CLIENT_ID || (c.GITHUB_CLIENT_SECRET?.length ?? 0) > 0, {
+    error: "GITHUB_CLIENT_SECRET is not set but GITHUB_CLIENT_ID is (wrangler secret put GITHUB_CLIENT_SECRET)",
+    path: ["GITHUB_CLIENT_SECRET"],
   });
+
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/** True when APP_URL points at this machine: the only place dev-only helpers (mailbox, GitHub stand-in) run. */
+export function isLoopbackUrl(url: string): boolean {
+  return LOOPBACK_HOSTS.has(new URL(url).hostname);
+}
+
+/** Where the local GitHub stand-in lives (served by this Worker, loopback only; see app/worker/github-stand-in.ts). */
+export const GITHUB_STAND_IN_PATH = "/dev/github";
 
 export interface AppConfig {
   appUrl: string;
@@ -79,6 +103,23 @@ export interface AppConfig {
   /** When false, only existing accounts get sign-in emails (unknown addresses see the same page). */
   allowSignup: boolean;
   limits: RateLimits;
+  /** AES-GCM keys for TOTP secrets at rest, newest first (the first encrypts, all decrypt). */
+  totpEncryptionKeys: string[];
+  /** Null when GitHub sign-in is off (no credentials, and not a local run with the stand-in). */
+  github: GitHubConfig | null;
+}
+
+export interface GitHubConfig {
+  clientId: string;
+  clientSecret: string;
+  /** https://github.com, or the local stand-in. Authorize and token endpoints live under /login/oauth. */
+  oauthUrl: string;
+  /** https://api.github.com, or the local stand-in's API. */
+  apiUrl: string;
+  /** The exact callback URL registered with the OAuth app; sent in both the authorize and token requests. */
+  redirectUri: string;
+  /** True when talking to the local stand-in rather than GitHub. */
+  standIn: boolean;
 }
 
 export interface Rate {
@@ -142,6 +183,35 @@ function parseConfig(env: Env): ConfigResult {
         codeFailures: c.LIMIT_CODE_FAILURES,
         codeCooldownMs: c.CODE_COOLDOWN_SECONDS,
       },
+      totpEncryptionKeys: c.TOTP_ENCRYPTION_KEY,
+      github: githubConfig(c),
     },
   };
 }
+
+function githubConfig(c: z.infer<typeof ConfigSchema>): GitHubConfig | null {
+  const redirectUri = new URL("/auth/github/callback", c.APP_URL).href;
+  if (c.GITHUB_CLIENT_ID) {
+    return {
+      clientId: c.GITHUB_CLIENT_ID,
+      clientSecret: c.GITHUB_CLIENT_SECRET!,
+      oauthUrl: trimSlash(c.GITHUB_OAUTH_URL ?? "https://github.com"),
+      apiUrl: trimSlash(c.GITHUB_API_URL ?? "https://api.github.com"),
+      redirectUri,
+      standIn: false,
+    };
+  }
+  // No credentials: a local run talks to the stand-in this Worker serves; a deployment hides the button.
+  if (!isLoopbackUrl(c.APP_URL)) return null;
+  const standIn = new URL(GITHUB_STAND_IN_PATH, c.APP_URL).href;
+  return {
+    clientId: "latchkey-local",
+    clientSecret: "latchkey-local-stand-in-secret",
+    oauthUrl: standIn,
+    apiUrl: `${standIn}/api`,
+    redirectUri,
+    standIn: true,
+  };
+}
+
+const trimSlash = (url: string) => url.replace(/\/+$/, "");

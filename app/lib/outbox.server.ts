@@ -6,7 +6,7 @@
 import { desc } from "drizzle-orm";
 import { outboxMessages } from "~/db/schema";
 import type { Database } from "./db.server";
-import type { AppConfig } from "./env.server";
+import { isLoopbackUrl, type AppConfig } from "./env.server";
 import type { Mailer } from "./mailer.server";
 
 export function createOutboxMailer(db: Database): Mailer {
@@ -20,10 +20,8 @@ export function createOutboxMailer(db: Database): Mailer {
   };
 }
 
-const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
-
 export function isOutboxReadable(request: Request, config: AppConfig): boolean {
-  return config.emailProvider === "outbox" && LOOPBACK_HOSTS.has(new URL(request.url).hostname);
+  return config.emailProvider === "outbox" && isLoopbackUrl(request.url);
 }
 
 export interface OutboxMessage {

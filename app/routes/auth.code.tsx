@@ -2,7 +2,8 @@ import { readForm } from "~/lib/form.server";
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { CODE_PROBLEMS, lockedMessage, rateLimitedMessage, wrongCodeMessage } from "~/auth/messages";
-import { readSessionToken, serializeSessionCookie } from "~/auth/session.server";
+import { readSessionToken } from "~/auth/session.server";
+import { signInResponse } from "~/auth/sign-in-response.server";
 import { isWellFormedCode, redeemCode } from "~/auth/sign-in.server";
 import { CodeForm, ResendForm } from "~/components/code-form";
 import { readClientInfo } from "~/lib/client-info.server";
@@ -36,18 +37,14 @@ export async function action({ request, context }: ActionFunctionArgs) {
     return json<ActionData>({ email, error: "Enter the 6-digit code from the email.", canResend: false }, { status: 400 });
   }
 
+  const client = readClientInfo(request);
   const result = await redeemCode(context, {
     email,
     code,
-    client: readClientInfo(request),
+    client,
     previousSessionToken: await readSessionToken(request, context.config),
   });
-  if (result.ok) {
-    return redirect(result.redirectTo, {
-      status: 303,
-      headers: { "Set-Cookie": await serializeSessionCookie(context.config, result.sessionToken, result.expiresAt) },
-    });
-  }
+  if (result.ok) throw await signInResponse(request, context, result.outcome, client);
   switch (result.reason) {
     case "wrong-code":
       return json<ActionData>({ email, error: wrongCodeMessage(result.attemptsLeft), canResend: false }, { status: 400 });

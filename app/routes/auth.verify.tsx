@@ -8,7 +8,8 @@ import {
   type MetaFunction,
 } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { readSessionToken, serializeSessionCookie } from "~/auth/session.server";
+import { readSessionToken } from "~/auth/session.server";
+import { signInResponse } from "~/auth/sign-in-response.server";
 import { redeemMagicLink } from "~/auth/sign-in.server";
 import { inspectVerificationToken } from "~/auth/verification.server";
 import { LINK_PROBLEMS, rateLimitedMessage } from "~/auth/messages";
@@ -37,9 +38,10 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const form = await readForm(request);
+  const client = readClientInfo(request);
   const result = await redeemMagicLink(context, {
     token: form.get("token"),
-    client: readClientInfo(request),
+    client,
     previousSessionToken: await readSessionToken(request, context.config),
   });
   if (!result.ok && result.reason === "rate-limited") {
@@ -53,12 +55,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const reason = result.reason in LINK_PROBLEMS ? (result.reason as keyof typeof LINK_PROBLEMS) : "invalid";
     return json({ reason, message: null }, { status: LINK_PROBLEMS[reason].status });
   }
-  return redirect(result.redirectTo, {
-    status: 303,
-    headers: {
-      "Set-Cookie": await serializeSessionCookie(context.config, result.sessionToken, result.expiresAt),
-    },
-  });
+  throw await signInResponse(request, context, result.outcome, client);
 }
 
 export default function VerifySignIn() {

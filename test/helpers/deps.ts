@@ -1,6 +1,9 @@
 /** Domain-level dependencies for unit tests: the real local D1 and KV, a parsed config, a movable clock. */
 import { env } from "cloudflare:test";
 import type { SignInDeps } from "~/auth/sign-in.server";
+import { startSessionForUser } from "~/auth/start-session.server";
+import type { ClientInfo } from "~/lib/client-info.server";
+import { sha256Hex } from "~/lib/crypto.server";
 import { createDb } from "~/lib/db.server";
 import { readConfig, type AppConfig } from "~/lib/env.server";
 import type { MailMessage, Mailer } from "~/lib/mailer.server";
@@ -29,7 +32,7 @@ export function testClock(start = Date.UTC(2026, 0, 1, 12)) {
   };
 }
 
-export const client = { ip: "203.0.113.7", userAgent: "vitest", country: "NL" };
+export const client = { ip: "203.0.113.7", userAgent: "vitest", country: "NL", city: "Amsterdam" };
 
 /** A mailer that keeps what it was asked to send, and can be told to fail. */
 export function recordingMailer({ fail = false } = {}) {
@@ -56,3 +59,15 @@ export function signInDeps({
 
 export const linkTokenIn = (mail: MailMessage) => new URL(mail.text.match(/https?:\S+/)![0]).searchParams.get("token")!;
 export const codeIn = (mail: MailMessage) => mail.text.match(/code on the sign-in page: (\d{6})/)![1]!;
+
+/** A signed-in session for an existing user, made the way GitHub sign-in makes one. */
+export async function createTestSession(userId: string, clientInfo: ClientInfo, { now, config }: { now: Date; config: AppConfig }) {
+  const outcome = await startSessionForUser(
+    { db, config, now: () => now },
+    { userId, redirectTo: null, method: "link", client: clientInfo, previousSessionToken: null },
+  );
+  if (outcome.kind !== "session") throw new Error("createTestSession: this user has 2FA on");
+  const id = await sha256Hex(outcome.token);
+  const session = await env.DB.prepare("SELECT id FROM sessions WHERE id = ?").bind(id).first<{ id: string }>();
+  return { token: outcome.token, session: { id: session!.id, expiresAt: outcome.expiresAt } };
+}

@@ -2,7 +2,6 @@ import { env } from "cloudflare:test";
 import { createCookie } from "@remix-run/cloudflare";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import {
-  createSession,
   getSignedIn,
   invalidateSession,
   LAST_SEEN_REFRESH_MS,
@@ -11,7 +10,7 @@ import {
   validateSessionToken,
 } from "~/auth/session.server";
 import { users } from "~/db/schema";
-import { client, DAY, db, HOUR, MINUTE, testClock, testConfig } from "../helpers/deps";
+import { client, createTestSession, DAY, db, HOUR, MINUTE, testClock, testConfig } from "../helpers/deps";
 
 const config = testConfig();
 
@@ -28,7 +27,7 @@ describe("sessions", () => {
   });
 
   it("stores only the SHA-256 of the token and validates the token back to its user", async () => {
-    const { token, session } = await createSession(db, "usr_1", client, { now: clock.now(), config });
+    const { token, session } = await createTestSession("usr_1", client, { now: clock.now(), config });
     expect(session.id).toMatch(/^[0-9a-f]{64}$/);
     expect(session.id).not.toContain(token);
     const dump = JSON.stringify((await env.DB.prepare("SELECT * FROM sessions").all()).results);
@@ -39,7 +38,7 @@ describe("sessions", () => {
   });
 
   it("expires 30 days after sign-in even when used every day", async () => {
-    const { token } = await createSession(db, "usr_1", client, { now: clock.now(), config });
+    const { token } = await createTestSession("usr_1", client, { now: clock.now(), config });
     for (let day = 1; day < 30; day++) {
       clock.advance(DAY);
       expect(await validateSessionToken(db, token, { now: clock.now(), config })).not.toBeNull();
@@ -52,7 +51,7 @@ describe("sessions", () => {
   });
 
   it("expires after 7 idle days, and not a second before", async () => {
-    const { token } = await createSession(db, "usr_1", client, { now: clock.now(), config });
+    const { token } = await createTestSession("usr_1", client, { now: clock.now(), config });
     clock.advance(7 * DAY - 1000);
     expect(await validateSessionToken(db, token, { now: clock.now(), config })).not.toBeNull();
 
@@ -62,7 +61,7 @@ describe("sessions", () => {
   });
 
   it("writes last_seen at most once an hour", async () => {
-    const { token } = await createSession(db, "usr_1", client, { now: clock.now(), config });
+    const { token } = await createTestSession("usr_1", client, { now: clock.now(), config });
     const start = await lastSeen();
     clock.advance(LAST_SEEN_REFRESH_MS - MINUTE);
     await validateSessionToken(db, token, { now: clock.now(), config });
@@ -74,13 +73,13 @@ describe("sessions", () => {
 
   it("honours shorter configured lifetimes", async () => {
     const short = testConfig({ SESSION_LIFETIME_DAYS: "1", SESSION_IDLE_DAYS: "1" });
-    const { token } = await createSession(db, "usr_1", client, { now: clock.now(), config: short });
+    const { token } = await createTestSession("usr_1", client, { now: clock.now(), config: short });
     clock.advance(DAY + 1000);
     expect(await validateSessionToken(db, token, { now: clock.now(), config: short })).toBeNull();
   });
 
   it("is gone after invalidateSession", async () => {
-    const { token } = await createSession(db, "usr_1", client, { now: clock.now(), config });
+    const { token } = await createTestSession("usr_1", client, { now: clock.now(), config });
     await invalidateSession(db, token);
     expect(await validateSessionToken(db, token, { now: clock.now(), config })).toBeNull();
   });
@@ -90,7 +89,7 @@ describe("getSignedIn", () => {
   it("looks a request's session up once per load context, however many loaders ask", async () => {
     const clock = testClock();
     await db.insert(users).values({ id: "usr_1", email: "ada@example.com", createdAt: clock.now() });
-    const { token, session } = await createSession(db, "usr_1", client, { now: clock.now(), config });
+    const { token, session } = await createTestSession("usr_1", client, { now: clock.now(), config });
     const cookie = (await serializeSessionCookie(config, token, session.expiresAt)).split(";")[0]!;
     const now = vi.fn(clock.now);
     const request = new Request("https://latchkey.test/dashboard", { headers: { Cookie: cookie } });

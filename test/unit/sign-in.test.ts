@@ -38,7 +38,7 @@ describe("magic links", () => {
   it("redeem once: a second redemption is 'used'", async () => {
     const clock = testClock();
     const { token } = await issue(clock, "ada@example.com", "/dashboard?x=1");
-    expect(await redeemLink(clock, token)).toMatchObject({ ok: true, redirectTo: "/dashboard?x=1" });
+    expect(await redeemLink(clock, token)).toMatchObject({ ok: true, outcome: { kind: "session", redirectTo: "/dashboard?x=1" } });
     expect(await redeemLink(clock, token)).toEqual({ ok: false, reason: "used" });
   });
 
@@ -105,7 +105,7 @@ describe("codes", () => {
   it("sign in once, then are 'used'", async () => {
     const clock = testClock();
     const { code } = await issue(clock, "ada@example.com", "/dashboard?from=code");
-    expect(await redeem(clock, "ada@example.com", code)).toMatchObject({ ok: true, redirectTo: "/dashboard?from=code" });
+    expect(await redeem(clock, "ada@example.com", code)).toMatchObject({ ok: true, outcome: { kind: "session", redirectTo: "/dashboard?from=code", method: "code" } });
     expect(await redeem(clock, "ada@example.com", code)).toEqual({ ok: false, reason: "used" });
   });
 

@@ -47,7 +47,14 @@ export function Layout({ children }: { children: ReactNode }) {
             Latchkey
           </Link>
           <nav className="site-nav" aria-label="Account">
-            {data?.email ? <Link to="/dashboard">Dashboard</Link> : <Link to="/login">Sign in</Link>}
+            {data?.email ? (
+              <>
+                <Link to="/dashboard">Dashboard</Link>
+                <Link to="/account">Account</Link>
+              </>
+            ) : (
+              <Link to="/login">Sign in</Link>
+            )}
           </nav>
         </header>
         {children}

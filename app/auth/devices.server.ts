@@ -10,9 +10,8 @@ import type { Mailer } from "~/lib/mailer.server";
 import type { ClientInfo } from "~/lib/client-info.server";
 import { appCookie, readCookieValue } from "~/lib/cookies.server";
 import { generateToken, sha256Hex } from "~/lib/crypto.server";
-import { describeBrowser, describeLocation } from "~/lib/user-agent";
-import { renderNoticeEmail } from "~/emails/notice-email";
 import { recordAuthEvent } from "./events.server";
+import { sendSecurityNotice } from "./notices.server";
 import { issueNoticeLinkToken } from "./verification.server";
 import { describeSignInMethod } from "./activity";
 
@@ -99,29 +98,19 @@ async function noteDevice(
   );
   const url = new URL("/auth/not-me", deps.config.appUrl);
   url.searchParams.set("token", link.token);
-  const where = describeLocation(client.country, client.city);
-  const sent = await deps.mailer.send(
-    renderNoticeEmail({
-      to: row.email,
-      appUrl: deps.config.appUrl,
-      subject: "New sign-in to your Latchkey account",
-      heading: "A new device signed in to your account",
-      paragraphs: [
-        `Someone signed in to your Latchkey account (${row.email}) from a browser it hasn't used before. If that was you, there's nothing to do.`,
-      ],
-      details: [
-        ["What", `Signed in ${describeSignInMethod(method)}`],
-        ["When", `${now.toISOString().slice(0, 16).replace("T", " ")} UTC`],
-        ["Device", describeBrowser(client.userAgent)],
-        ["Where", where ? `${where}${client.ip ? ` (IP ${client.ip})` : ""}` : (client.ip ?? "Unknown")],
-      ],
-      action: {
-        label: "This wasn't me — sign out everywhere",
-        url: url.href,
-        note: "The link works once, for 7 days. It signs your account out on every device; then sign in again and turn on two-factor authentication from your account page.",
-      },
-    }),
-  );
-  if (!sent.ok) console.error(`new-device alert not sent: ${sent.error}`);
+  sendSecurityNotice(deps, client, {
+    to: row.email,
+    subject: "New sign-in to your Latchkey account",
+    heading: "A new device signed in to your account",
+    paragraphs: [
+      `Someone signed in to your Latchkey account (${row.email}) from a browser it hasn't used before. If that was you, there's nothing to do.`,
+    ],
+    details: [["What", `Signed in ${describeSignInMethod(method)}`]],
+    action: {
+      label: "This wasn't me — sign out everywhere",
+      url: url.href,
+      note: "The link works once, for 7 days. It signs your account out on every device; then sign in again and turn on two-factor authentication from your account page.",
+    },
+  });
   return { newDevice: true };
 }

@@ -134,7 +134,8 @@ function recordFirstFactor(deps: SignInDeps, outcome: SignInOutcome, { email, cl
   }
 }
 
-async function verificationAttemptAllowed(deps: SignInDeps, client: ClientInfo, email: string | null) {
+/** The per-IP gate on every guess (codes, links, second factors). */
+export async function verificationAttemptAllowed(deps: Omit<SignInDeps, "mailer">, client: ClientInfo, email: string | null) {
   const gate = await consumeRateLimit(
     { kv: deps.kv, now: deps.now(), waitUntil: deps.waitUntil },
     { name: "ip-verify", subject: client.ip ?? "unknown", rate: deps.config.limits.ipVerify },

@@ -8,12 +8,14 @@ import { useEffect, useRef, type InputHTMLAttributes } from "react";
 export function Field({
   label,
   name,
+  id: idOverride,
   error,
   hint,
   ...input
 }: { label: string; name: string; error?: string; hint?: string } & InputHTMLAttributes<HTMLInputElement>) {
   const ref = useRef<HTMLInputElement>(null);
-  const id = `field-${name}`;
+  // Two forms on one page may post the same name; their ids must still differ.
+  const id = idOverride ?? `field-${name}`;
   const errorId = `${id}-error`;
   const hintId = `${id}-hint`;
   useEffect(() => {

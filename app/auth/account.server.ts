@@ -1,0 +1,228 @@
+/**
+ * The account security center's data and actions: where you're signed in, signing sessions out, the
+ * security log in words, the "this wasn't me" link, and deleting the account.
+ */
+import type { AppConfig } from "~/lib/env.server";
+import type { Database } from "~/lib/db.server";
+import type { Mailer } from "~/lib/mailer.server";
+import type { ClientInfo } from "~/lib/client-info.server";
+import { generateId, isWellFormedToken, sha256Hex } from "~/lib/crypto.server";
+import { normalizeEmail } from "~/lib/email-address";
+import { describeBrowser, describeLocation } from "~/lib/user-agent";
+import { recordAuthEvent } from "./events.server";
+import { sendSecurityNotice } from "./notices.server";
+import { describeActivity, describeSignInMethod } from "./activity";
+import { findTokenByHash, tokenProblem, type TokenProblem } from "./verification.server";
+
+export interface AccountDeps {
+  db: Database;
+  config: AppConfig;
+  mailer: Mailer;
+  now: () => Date;
+  waitUntil: (promise: Promise<unknown>) => void;
+}
+
+export interface SessionListing {
+  /** The session row's id (a hash of its token, so showing it reveals nothing usable). */
+  id: string;
+  current: boolean;
+  browser: string;
+  location: string | null;
+  ip: string | null;
+  signedIn: string;
+  createdAt: Date;
+  lastSeenAt: Date;
+}
+
+/** Live sessions, most recently used first, the current one marked. */
+export async function listSessions(
+  deps: Pick<AccountDeps, "db" | "config" | "now">,
+  { userId, currentSessionId }: { userId: string; currentSessionId: string },
+): Promise<SessionListing[]> {
+  const now = deps.now().getTime();
+  const { results } = await deps.db.$client
+    .prepare(
+      `SELECT id, created_at, last_seen_at, ip, user_agent, country, city, method FROM sessions
+       WHERE user_id = ?1 AND expires_at > ?2 AND last_seen_at > ?3
+       ORDER BY id = ?4 DESC, last_seen_at DESC, created_at DESC`,
+    )
+    .bind(userId, now, now - deps.config.sessionIdleMs, currentSessionId)
+    .all<{
+      id: string;
+      created_at: number;
+      last_seen_at: number;
+      ip: string | null;
+      user_agent: string | null;
+      country: string | null;
+      city: string | null;
+      method: string | null;
+    }>();
+  return results.map((row) => ({
+    id: row.id,
+    current: row.id === currentSessionId,
+    browser: describeBrowser(row.user_agent),
+    location: describeLocation(row.country, row.city),
+    ip: row.ip,
+    signedIn: describeSignInMethod(row.method),
+    createdAt: new Date(row.created_at),
+    lastSeenAt: new Date(row.last_seen_at),
+  }));
+}
+
+/** Signs out one of this user's sessions. Someone else's session id simply matches nothing. */
+export async function revokeSession(
+  deps: AccountDeps,
+  { userId, sessionId, client }: { userId: string; sessionId: string; client: ClientInfo },
+): Promise<{ ok: boolean }> {
+  const row = await deps.db.$client
+    .prepare(`DELETE FROM sessions WHERE id = ?1 AND user_id = ?2 RETURNING id`)
+    .bind(sessionId, userId)
+    .first();
+  if (row) recordAuthEvent(deps, { type: "session_revoked", userId, client });
+  return { ok: row !== null };
+}
+
+/** "Sign out everywhere else": every session but this one, and any sign-in waiting for its second step. */
+export async function revokeOtherSessions(
+  deps: AccountDeps,
+  { userId, currentSessionId, client }: { userId: string; currentSessionId: string; client: ClientInfo },
+): Promise<{ revoked: number }> {
+  const d1 = deps.db.$client;
+  const [sessions] = await d1.batch([
+    d1.prepare(`DELETE FROM sessions WHERE user_id = ?1 AND id <> ?2`).bind(userId, currentSessionId),
+    d1.prepare(`DELETE FROM pending_sign_ins WHERE user_id = ?1`).bind(userId),
+  ]);
+  const revoked = sessions!.meta.changes;
+  if (revoked > 0) recordAuthEvent(deps, { type: "other_sessions_revoked", detail: String(revoked), userId, client });
+  return { revoked };
+}
+
+export interface ActivityItem {
+  id: number;
+  description: string;
+  at: Date;
+}
+
+const SHOWN_EVENTS = [
+  "sign_in",
+  "sign_out",
+  "new_device",
+  "github_linked",
+  "session_revoked",
+  "other_sessions_revoked",
+  "signed_out_everywhere",
+  "step_up",
+  "step_up_failed",
+  "two_factor_enabled",
+  "two_factor_disabled",
+  "two_factor_failed",
+  "recovery_codes_generated",
+  "recovery_code_used",
+  "code_failed",
+  "code_burned",
+  "code_lockout",
+];
+
+/** The last 50 security-log entries for this user, in words. */
+export async function listActivity(db: Database, userId: string, limit = 50): Promise<ActivityItem[]> {
+  const { results } = await db.$client
+    .prepare(
+      `SELECT id, type, detail, user_agent, country, created_at FROM auth_events
+       WHERE user_id = ?1 AND type IN (${SHOWN_EVENTS.map((t) => `'${t}'`).join(", ")})
+       ORDER BY created_at DESC, id DESC LIMIT ?2`,
+    )
+    .bind(userId, limit)
+    .all<{ id: number; type: string; detail: string | null; user_agent: string | null; country: string | null; created_at: number }>();
+  return results.flatMap((row) => {
+    const description = describeActivity({ type: row.type, detail: row.detail, userAgent: row.user_agent, country: row.country });
+    return description ? [{ id: row.id, description, at: new Date(row.created_at) }] : [];
+  });
+}
+
+export type SignOutEverywhereResult = { ok: true; sessionsEnded: number } | { ok: false; reason: Exclude<TokenProblem, "burned"> };
+
+/**
+ * The "This wasn't me" link from a new-device alert (POST only, after a confirm page). One batch
+ * consumes the link, ends every session and pending sign-in of the account, and retires any sign-in
+ * email still in flight, so whoever got in is out and can't use a link they requested.
+ */
+export async function signOutEverywhereWithLink(
+  deps: AccountDeps,
+  { token, client }: { token: unknown; client: ClientInfo },
+): Promise<SignOutEverywhereResult> {
+  if (!isWellFormedToken(token)) return { ok: false, reason: "invalid" };
+  const now = deps.now();
+  const at = now.getTime();
+  const tokenHash = await sha256Hex(token);
+  const stamp = generateId("out");
+  const d1 = deps.db.$client;
+  const account = `(SELECT users.id FROM users JOIN verification_tokens v ON v.email = users.email WHERE v.session_id = ?2)`;
+  const results = await d1.batch([
+    d1
+      .prepare(
+        `UPDATE verification_tokens SET consumed_at = ?1, session_id = ?2
+         WHERE token_hash = ?3 AND purpose = 'sign-out-everywhere' AND consumed_at IS NULL AND superseded_at IS NULL AND expires_at > ?1
+         RETURNING email`,
+      )
+      .bind(at, stamp, tokenHash),
+    d1.prepare(`DELETE FROM sessions WHERE user_id = ${account}`).bind(at, stamp),
+    d1.prepare(`DELETE FROM pending_sign_ins WHERE user_id = ${account}`).bind(at, stamp),
+    d1
+      .prepare(
+        `UPDATE verification_tokens SET superseded_at = ?1
+         WHERE purpose IN ('sign-in', 'step-up') AND consumed_at IS NULL AND superseded_at IS NULL
+           AND email = (SELECT email FROM verification_tokens WHERE session_id = ?2)`,
+      )
+      .bind(at, stamp),
+  ]);
+  const consumed = (results[0]!.results as { email: string }[])[0];
+  if (!consumed) {
+    const row = await findTokenByHash(deps.db, tokenHash);
+    const reason = (row && row.purpose === "sign-out-everywhere" && tokenProblem(row, now, Number.POSITIVE_INFINITY)) || "invalid";
+    return { ok: false, reason: reason as Exclude<TokenProblem, "burned"> };
+  }
+  const userRow = await d1.prepare(`SELECT id FROM users WHERE email = ?1`).bind(consumed.email).first<{ id: string }>();
+  recordAuthEvent(deps, { type: "signed_out_everywhere", email: consumed.email, userId: userRow?.id ?? null, client });
+  return { ok: true, sessionsEnded: results[1]!.meta.changes };
+}
+
+export type DeleteAccountResult = { ok: true } | { ok: false; reason: "mismatch" };
+
+/**
+ * Deletes the account after the person typed its email. Sessions, identities, 2FA secrets, recovery
+ * codes and devices go with the user row (ON DELETE CASCADE); tokens and the code cool-down are keyed by
+ * email, so they're deleted explicitly in the same batch. The security log keeps its entries without
+ * the user id (it never held the email itself). A final email confirms it.
+ */
+export async function deleteAccount(
+  deps: AccountDeps,
+  { userId, email, typedEmail, client }: { userId: string; email: string; typedEmail: unknown; client: ClientInfo },
+): Promise<DeleteAccountResult> {
+  if (typeof typedEmail !== "string" || normalizeEmail(typedEmail) !== email) return { ok: false, reason: "mismatch" };
+  const d1 = deps.db.$client;
+  await d1.batch([
+    d1.prepare(`DELETE FROM verification_tokens WHERE email = ?1`).bind(email),
+    d1.prepare(`DELETE FROM code_lockouts WHERE email = ?1`).bind(email),
+    // Spelled out although the foreign keys cascade: the batch stays correct even where they're off.
+    d1.prepare(`DELETE FROM sessions WHERE user_id = ?1`).bind(userId),
+    d1.prepare(`DELETE FROM pending_sign_ins WHERE user_id = ?1`).bind(userId),
+    d1.prepare(`DELETE FROM identities WHERE user_id = ?1`).bind(userId),
+    d1.prepare(`DELETE FROM totp_credentials WHERE user_id = ?1`).bind(userId),
+    d1.prepare(`DELETE FROM recovery_codes WHERE user_id = ?1`).bind(userId),
+    d1.prepare(`DELETE FROM known_devices WHERE user_id = ?1`).bind(userId),
+    d1.prepare(`UPDATE auth_events SET user_id = NULL WHERE user_id = ?1`).bind(userId),
+    d1.prepare(`DELETE FROM users WHERE id = ?1`).bind(userId),
+  ]);
+  recordAuthEvent(deps, { type: "account_deleted", email, client });
+  const host = new URL(deps.config.appUrl).host;
+  sendSecurityNotice(deps, client, {
+    to: email,
+    subject: "Your Latchkey account was deleted",
+    heading: "Your account was deleted",
+    paragraphs: [
+      `Your account at ${host} (${email}) and everything attached to it (sessions, linked GitHub account, two-factor settings) has been deleted. You've been signed out everywhere.`,
+      "If you didn't do this, contact the site's administrator right away. You can create a new account with the same address at any time.",
+    ],
+  });
+  return { ok: true };
+}

@@ -1,0 +1,117 @@
+/**
+ * Step-up ("confirm it's you"): turning 2FA off, replacing recovery codes and deleting the account need
+ * a sign-in from the last ten minutes, or else a fresh code emailed to the account. A session cookie
+ * left on a shared computer is then not enough to lock the owner out.
+ */
+import type { Session, User } from "~/db/schema";
+import type { ClientInfo } from "~/lib/client-info.server";
+import { renderNoticeEmail } from "~/emails/notice-email";
+import { recordAuthEvent } from "./events.server";
+import { verificationAttemptAllowed, isWellFormedCode, type RateLimited, type SignInDeps } from "./sign-in.server";
+import { hashCode, issueVerificationToken, supersedeOlderTokens, VERIFICATION_LIFETIME_MS } from "./verification.server";
+import { noticeDetails } from "./notices.server";
+import { consumeRateLimit } from "~/lib/rate-limit.server";
+
+export const STEP_UP_WINDOW_MS = 10 * 60 * 1000;
+
+/** True when this session proved who it is (sign-in or step-up code) within the last ten minutes. */
+export function isRecentlyAuthenticated(session: Pick<Session, "authenticatedAt" | "createdAt">, now: Date): boolean {
+  const at = (session.authenticatedAt ?? session.createdAt).getTime();
+  return now.getTime() - at < STEP_UP_WINDOW_MS;
+}
+
+export async function sendStepUpCode(
+  deps: SignInDeps,
+  { user, client }: { user: Pick<User, "email">; client: ClientInfo },
+): Promise<{ ok: true } | RateLimited | { ok: false; reason: "mail-failed" }> {
+  const now = deps.now();
+  const gate = await consumeRateLimit(
+    { kv: deps.kv, now, waitUntil: deps.waitUntil },
+    { name: "ip-sends", subject: client.ip ?? "unknown", rate: deps.config.limits.ipSends },
+  );
+  if (!gate.ok) return { ok: false, reason: "rate-limited", retryAfterSeconds: gate.retryAfterSeconds };
+  const issued = await issueVerificationToken(
+    deps.db,
+    deps.config,
+    { email: user.email, purpose: "step-up", redirectTo: null, requestIp: client.ip },
+    now,
+  );
+  if (!issued.ok) return { ok: false, reason: "rate-limited", retryAfterSeconds: issued.retryAfterSeconds };
+  const sent = await deps.mailer.send(
+    renderNoticeEmail({
+      to: user.email,
+      appUrl: deps.config.appUrl,
+      subject: "Your Latchkey confirmation code",
+      heading: "Confirm it's you",
+      paragraphs: [
+        `Enter this code on your account page to confirm a security change: ${issued.issued.code}`,
+        `It works once and expires in ${VERIFICATION_LIFETIME_MS / 60_000} minutes. If you didn't ask for it, someone may be signed in to your account: open your account page and sign out everywhere else.`,
+      ],
+      details: noticeDetails(now, client),
+    }),
+  );
+  if (!sent.ok) {
+    console.error(`step-up code mail failed: ${sent.error}`);
+    return { ok: false, reason: "mail-failed" };
+  }
+  await supersedeOlderTokens(deps.db, { email: user.email, purpose: "step-up", keepId: issued.issued.id }, now);
+  return { ok: true };
+}
+
+export type StepUpResult =
+  | { ok: true }
+  | { ok: false; reason: "malformed" | "no-code" }
+  | { ok: false; reason: "wrong-code"; attemptsLeft: number }
+  | RateLimited;
+
+/**
+ * Checks a step-up code and, in the same batch, marks this session as freshly authenticated. A wrong
+ * guess counts against the code (burned after CODE_MAX_ATTEMPTS), exactly as sign-in codes do.
+ */
+export async function confirmStepUp(
+  deps: SignInDeps,
+  { session, user, code, client }: { session: Pick<Session, "id">; user: Pick<User, "id" | "email">; code: string; client: ClientInfo },
+): Promise<StepUpResult> {
+  const gate = await verificationAttemptAllowed(deps, client, user.email);
+  if (!gate.ok) return { ok: false, reason: "rate-limited", retryAfterSeconds: gate.retryAfterSeconds };
+  const digits = code.replace(/[\s-]/g, "");
+  if (!isWellFormedCode(digits)) return { ok: false, reason: "malformed" };
+
+  const now = deps.now();
+  const max = deps.config.limits.codeMaxAttempts;
+  const codeHash = await hashCode(deps.config, { email: user.email, purpose: "step-up", code: digits });
+  const d1 = deps.db.$client;
+  const live = `email = ?1 AND purpose = 'step-up' AND consumed_at IS NULL AND superseded_at IS NULL AND expires_at > ?2 AND attempts < ?3`;
+  const results = await d1.batch([
+    d1
+      .prepare(`UPDATE verification_tokens SET consumed_at = ?2, session_id = ?5 WHERE ${live} AND code_hash = ?4 RETURNING id`)
+      .bind(user.email, now.getTime(), max, codeHash, session.id),
+    d1
+      .prepare(
+        `UPDATE verification_tokens SET attempts = attempts + 1
+         WHERE ${live} AND NOT EXISTS (SELECT 1 FROM verification_tokens WHERE email = ?1 AND purpose = 'step-up' AND code_hash = ?4)
+         RETURNING attempts`,
+      )
+      .bind(user.email, now.getTime(), max, codeHash),
+    d1
+      .prepare(
+        `UPDATE sessions SET authenticated_at = ?2
+         WHERE id = ?3 AND EXISTS (SELECT 1 FROM verification_tokens WHERE session_id = ?3 AND purpose = 'step-up' AND consumed_at = ?2 AND email = ?1)`,
+      )
+      .bind(user.email, now.getTime(), session.id),
+  ]);
+  if (results[2]!.meta.changes === 1) {
+    recordAuthEvent(deps, { type: "step_up", userId: user.id, client });
+    return { ok: true };
+  }
+  const attempts = (results[1]!.results as { attempts: number }[])[0]?.attempts;
+  recordAuthEvent(deps, { type: "step_up_failed", userId: user.id, client });
+  if (attempts === undefined) return { ok: false, reason: "no-code" };
+  const attemptsLeft = max - attempts;
+  return attemptsLeft > 0 ? { ok: false, reason: "wrong-code", attemptsLeft } : { ok: false, reason: "no-code" };
+}
+
+/** The confirm page for a sensitive change at `next` (a same-origin path). */
+export function stepUpPath(next: string): string {
+  return `/account/confirm?${new URLSearchParams({ next })}`;
+}

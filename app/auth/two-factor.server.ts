@@ -1,0 +1,406 @@
+/**
+ * Authenticator-app two-factor authentication: enrollment (a secret confirmed with a code before it
+ * counts), recovery codes, turning it off, and the second sign-in step. Every state change that must
+ * not happen twice (a TOTP step, a recovery code, a pending sign-in) is one conditional statement in a
+ * D1 batch, so two parallel requests can never both succeed.
+ */
+import type { AppConfig } from "~/lib/env.server";
+import type { Database } from "~/lib/db.server";
+import type { Mailer } from "~/lib/mailer.server";
+import type { ClientInfo } from "~/lib/client-info.server";
+import { generateToken, sha256Hex } from "~/lib/crypto.server";
+import { safeRedirectPath } from "~/lib/safe-redirect";
+import { recordAuthEvent } from "./events.server";
+import { sendSecurityNotice } from "./notices.server";
+import { verificationAttemptAllowed } from "./sign-in.server";
+import { bindNumbered, type SignInOutcome } from "./start-session.server";
+import {
+  decryptTotpSecret,
+  encryptTotpSecret,
+  formatSecretForManualEntry,
+  generateRecoveryCodes,
+  generateTotpSecret,
+  matchTotpStep,
+  normalizeRecoveryCode,
+  qrCodePath,
+  totpUri,
+} from "./totp.server";
+
+export interface TwoFactorDeps {
+  db: Database;
+  config: AppConfig;
+  mailer: Mailer;
+  kv: KVNamespace;
+  now: () => Date;
+  waitUntil: (promise: Promise<unknown>) => void;
+}
+
+/** Wrong codes allowed per pending sign-in before it has to start over. */
+export const SECOND_FACTOR_MAX_ATTEMPTS = 5;
+/** An unconfirmed enrollment is thrown away after this long. */
+const ENROLLMENT_LIFETIME_MS = 30 * 60 * 1000;
+
+export interface TwoFactorStatus {
+  enabled: boolean;
+  enabledAt: Date | null;
+  recoveryCodesLeft: number;
+}
+
+export async function getTwoFactorStatus(db: Database, userId: string): Promise<TwoFactorStatus> {
+  const row = await db.$client
+    .prepare(
+      `SELECT t.enabled_at AS enabled_at,
+         (SELECT count(*) FROM recovery_codes r WHERE r.user_id = ?1 AND r.used_at IS NULL) AS left
+       FROM (SELECT 1) LEFT JOIN totp_credentials t ON t.user_id = ?1`,
+    )
+    .bind(userId)
+    .first<{ enabled_at: number | null; left: number }>();
+  const enabledAt = row?.enabled_at ?? null;
+  return { enabled: enabledAt !== null, enabledAt: enabledAt === null ? null : new Date(enabledAt), recoveryCodesLeft: row?.left ?? 0 };
+}
+
+// --- enrollment ---------------------------------------------------------------------------------------
+
+/** Starts (or restarts) an enrollment: a fresh secret, stored encrypted but not yet enabled. */
+export async function beginTotpEnrollment(deps: TwoFactorDeps, { userId }: { userId: string }): Promise<{ ok: boolean }> {
+  const secret = generateTotpSecret();
+  const encrypted = await encryptTotpSecret(deps.config.totpEncryptionKeys, userId, secret);
+  const row = await deps.db.$client
+    .prepare(
+      `INSERT INTO totp_credentials (user_id, encrypted_secret, created_at, enabled_at, last_used_step)
+       VALUES (?1, ?2, ?3, NULL, 0)
+       ON CONFLICT (user_id) DO UPDATE SET encrypted_secret = ?2, created_at = ?3, last_used_step = 0
+         WHERE totp_credentials.enabled_at IS NULL
+       RETURNING user_id`,
+    )
+    .bind(userId, encrypted, deps.now().getTime())
+    .first();
+  // No row: 2FA is already on, and an enabled secret is never replaced this way.
+  return { ok: row !== null };
+}
+
+export interface EnrollmentView {
+  manualKey: string;
+  uri: string;
+  qr: { size: number; path: string };
+}
+
+/** What the enrollment page shows: the pending secret as a QR code and as text, or null if none. */
+export async function getPendingEnrollment(
+  deps: Pick<TwoFactorDeps, "db" | "config" | "now">,
+  { userId, email }: { userId: string; email: string },
+): Promise<EnrollmentView | null> {
+  const row = await deps.db.$client
+    .prepare(`SELECT encrypted_secret, created_at FROM totp_credentials WHERE user_id = ?1 AND enabled_at IS NULL`)
+    .bind(userId)
+    .first<{ encrypted_secret: string; created_at: number }>();
+  if (!row || row.created_at <= deps.now().getTime() - ENROLLMENT_LIFETIME_MS) return null;
+  const secret = await decryptTotpSecret(deps.config.totpEncryptionKeys, userId, row.encrypted_secret);
+  const uri = totpUri(secret, { issuer: issuerName(deps.config), account: email });
+  return { manualKey: formatSecretForManualEntry(secret), uri, qr: qrCodePath(uri) };
+}
+
+/** The name authenticator apps list the account under: "Latchkey (auth.example.com)". */
+function issuerName(config: AppConfig): string {
+  return `Latchkey (${new URL(config.appUrl).host})`;
+}
+
+export type ConfirmEnrollmentResult =
+  | { ok: true; recoveryCodes: string[] }
+  | { ok: false; reason: "no-enrollment" | "wrong-code" }
+  | { ok: false; reason: "rate-limited"; retryAfterSeconds: number };
+
+/** Turns 2FA on once the person proves their app has the secret, and issues the recovery codes. */
+export async function confirmTotpEnrollment(
+  deps: TwoFactorDeps,
+  { userId, email, code, client }: { userId: string; email: string; code: string; client: ClientInfo },
+): Promise<ConfirmEnrollmentResult> {
+  const gate = await verificationAttemptAllowed(deps, client, null);
+  if (!gate.ok) return { ok: false, reason: "rate-limited", retryAfterSeconds: gate.retryAfterSeconds };
+  const now = deps.now();
+  const row = await deps.db.$client
+    .prepare(`SELECT encrypted_secret, created_at FROM totp_credentials WHERE user_id = ?1 AND enabled_at IS NULL`)
+    .bind(userId)
+    .first<{ encrypted_secret: string; created_at: number }>();
+  if (!row || row.created_at <= now.getTime() - ENROLLMENT_LIFETIME_MS) return { ok: false, reason: "no-enrollment" };
+  const secret = await decryptTotpSecret(deps.config.totpEncryptionKeys, userId, row.encrypted_secret);
+  const step = matchTotpStep(secret, code, now);
+  if (step === null) {
+    recordAuthEvent(deps, { type: "two_factor_failed", detail: "enrollment", userId, client });
+    return { ok: false, reason: "wrong-code" };
+  }
+
+  const d1 = deps.db.$client;
+  const codes = generateRecoveryCodes();
+  const at = now.getTime();
+  const enabled = `EXISTS (SELECT 1 FROM totp_credentials WHERE user_id = ?1 AND enabled_at = ?2)`;
+  const results = await d1.batch([
+    // The confirming code's step counts as used: it can't sign anyone in afterwards.
+    d1
+      .prepare(
+        `UPDATE totp_credentials SET enabled_at = ?2, last_used_step = ?3 WHERE user_id = ?1 AND enabled_at IS NULL AND encrypted_secret = ?4 RETURNING user_id`,
+      )
+      .bind(userId, at, step, row.encrypted_secret),
+    d1.prepare(`DELETE FROM recovery_codes WHERE user_id = ?1 AND ${enabled}`).bind(userId, at),
+    ...(await recoveryCodeInserts(d1, userId, codes, at, enabled)),
+  ]);
+  if (!(results[0]!.results as unknown[]).length) return { ok: false, reason: "no-enrollment" };
+
+  recordAuthEvent(deps, { type: "two_factor_enabled", userId, client });
+  recordAuthEvent(deps, { type: "recovery_codes_generated", userId, client });
+  sendSecurityNotice(deps, client, {
+    to: email,
+    subject: "Two-factor authentication is on",
+    heading: "Two-factor authentication was turned on",
+    paragraphs: [
+      "Signing in to your Latchkey account now also needs a code from your authenticator app (or one of your recovery codes).",
+      "If you didn't do this, someone may have access to your account: sign in, turn it off, and sign out everywhere from your account page.",
+    ],
+  });
+  return { ok: true, recoveryCodes: codes };
+}
+
+async function recoveryCodeInserts(d1: D1Database, userId: string, codes: string[], at: number, condition: string) {
+  return Promise.all(
+    codes.map(async (code) =>
+      d1
+        .prepare(`INSERT INTO recovery_codes (user_id, code_hash, created_at) SELECT ?1, ?3, ?2 WHERE ${condition}`)
+        .bind(userId, at, await sha256Hex(normalizeRecoveryCode(code)!)),
+    ),
+  );
+}
+
+// --- changes that need a recent sign-in (the route checks it) ------------------------------------------
+
+export async function disableTwoFactor(
+  deps: TwoFactorDeps,
+  { userId, email, client }: { userId: string; email: string; client: ClientInfo },
+): Promise<{ ok: boolean }> {
+  const d1 = deps.db.$client;
+  const [removed] = await d1.batch([
+    d1.prepare(`DELETE FROM totp_credentials WHERE user_id = ?1 AND enabled_at IS NOT NULL RETURNING user_id`).bind(userId),
+    d1.prepare(`DELETE FROM recovery_codes WHERE user_id = ?1`).bind(userId),
+  ]);
+  if (!(removed!.results as unknown[]).length) return { ok: false };
+  recordAuthEvent(deps, { type: "two_factor_disabled", userId, client });
+  sendSecurityNotice(deps, client, {
+    to: email,
+    subject: "Two-factor authentication is off",
+    heading: "Two-factor authentication was turned off",
+    paragraphs: [
+      "Signing in to your Latchkey account no longer asks for an authenticator code, and your recovery codes no longer work.",
+      "If you didn't do this, sign in now, sign out everywhere from your account page, and turn it back on.",
+    ],
+  });
+  return { ok: true };
+}
+
+export async function regenerateRecoveryCodes(
+  deps: TwoFactorDeps,
+  { userId, email, client }: { userId: string; email: string; client: ClientInfo },
+): Promise<{ ok: true; recoveryCodes: string[] } | { ok: false }> {
+  const d1 = deps.db.$client;
+  const codes = generateRecoveryCodes();
+  const at = deps.now().getTime();
+  const enabled = `EXISTS (SELECT 1 FROM totp_credentials WHERE user_id = ?1 AND enabled_at IS NOT NULL)`;
+  const results = await d1.batch([
+    d1.prepare(`DELETE FROM recovery_codes WHERE user_id = ?1`).bind(userId),
+    ...(await recoveryCodeInserts(d1, userId, codes, at, enabled)),
+  ]);
+  if (results.slice(1).some((r) => r.meta.changes !== 1)) return { ok: false };
+  recordAuthEvent(deps, { type: "recovery_codes_generated", userId, client });
+  sendSecurityNotice(deps, client, {
+    to: email,
+    subject: "New recovery codes",
+    heading: "Your recovery codes were replaced",
+    paragraphs: [
+      "New recovery codes were generated for your Latchkey account. The old ones no longer work.",
+      "If you didn't do this, sign in, sign out everywhere from your account page, and generate new codes.",
+    ],
+  });
+  return { ok: true, recoveryCodes: codes };
+}
+
+// --- the second sign-in step --------------------------------------------------------------------------
+
+export interface PendingSignIn {
+  userId: string;
+  email: string;
+  method: string;
+  attemptsLeft: number;
+  recoveryCodesLeft: number;
+}
+
+const LIVE_PENDING = `completed_at IS NULL AND expires_at > ?2 AND attempts < ?3`;
+
+/** The pending sign-in behind a 2FA cookie, if it can still be completed. Read-only. */
+export async function findPendingSignIn(
+  deps: Pick<TwoFactorDeps, "db" | "now">,
+  pendingToken: string | null,
+): Promise<PendingSignIn | null> {
+  if (!pendingToken) return null;
+  const row = await deps.db.$client
+    .prepare(
+      `SELECT p.user_id, p.method, p.attempts, u.email,
+         (SELECT count(*) FROM recovery_codes r WHERE r.user_id = p.user_id AND r.used_at IS NULL) AS left
+       FROM pending_sign_ins p JOIN users u ON u.id = p.user_id
+       WHERE p.id = ?1 AND p.completed_at IS NULL AND p.expires_at > ?2 AND p.attempts < ?3`,
+    )
+    .bind(await sha256Hex(pendingToken), deps.now().getTime(), SECOND_FACTOR_MAX_ATTEMPTS)
+    .first<{ user_id: string; method: string; attempts: number; email: string; left: number }>();
+  if (!row) return null;
+  return {
+    userId: row.user_id,
+    email: row.email,
+    method: row.method,
+    attemptsLeft: SECOND_FACTOR_MAX_ATTEMPTS - row.attempts,
+    recoveryCodesLeft: row.left,
+  };
+}
+
+export type SecondFactorResult =
+  | { ok: true; outcome: SignInOutcome & { kind: "session" }; usedRecoveryCode: boolean }
+  | { ok: false; reason: "expired" }
+  | { ok: false; reason: "malformed"; kind: "totp" | "recovery" }
+  | { ok: false; reason: "wrong-code" | "replayed"; kind: "totp" | "recovery"; attemptsLeft: number }
+  | { ok: false; reason: "rate-limited"; retryAfterSeconds: number };
+
+/**
+ * Completes a pending sign-in with an authenticator code (current step ±1, newer than the last one
+ * accepted) or an unused recovery code. The winning request marks the pending sign-in completed,
+ * advances the TOTP step or spends the recovery code, and creates the session, all in one batch.
+ */
+export async function completeSecondFactor(
+  deps: TwoFactorDeps,
+  input: { pendingToken: string | null; kind: "totp" | "recovery"; code: string; client: ClientInfo; previousSessionToken: string | null },
+): Promise<SecondFactorResult> {
+  const { client, kind } = input;
+  const gate = await verificationAttemptAllowed(deps, client, null);
+  if (!gate.ok) return { ok: false, reason: "rate-limited", retryAfterSeconds: gate.retryAfterSeconds };
+  if (!input.pendingToken) return { ok: false, reason: "expired" };
+
+  const now = deps.now();
+  const at = now.getTime();
+  const pendingId = await sha256Hex(input.pendingToken);
+  const d1 = deps.db.$client;
+  const pending = await d1
+    .prepare(
+      `SELECT p.user_id, p.method, p.redirect_to, u.email, t.encrypted_secret, t.last_used_step
+       FROM pending_sign_ins p JOIN users u ON u.id = p.user_id
+       JOIN totp_credentials t ON t.user_id = p.user_id AND t.enabled_at IS NOT NULL
+       WHERE p.id = ?1 AND p.completed_at IS NULL AND p.expires_at > ?2 AND p.attempts < ?3`,
+    )
+    .bind(pendingId, at, SECOND_FACTOR_MAX_ATTEMPTS)
+    .first<{ user_id: string; method: string; redirect_to: string | null; email: string; encrypted_secret: string; last_used_step: number }>();
+  if (!pending) return { ok: false, reason: "expired" };
+  const userId = pending.user_id;
+
+  // Which secret this attempt proves, as a condition the completing UPDATE re-checks atomically.
+  let proof: { condition: string; param: string | number; spend: string } | null = null;
+  let replayed = false;
+  if (kind === "totp") {
+    const code = input.code.replace(/\s/g, "");
+    if (!/^\d{6}$/.test(code)) return { ok: false, reason: "malformed", kind };
+    const secret = await decryptTotpSecret(deps.config.totpEncryptionKeys, userId, pending.encrypted_secret);
+    const step = matchTotpStep(secret, code, now);
+    if (step !== null && step <= pending.last_used_step) replayed = true;
+    else if (step !== null) {
+      proof = {
+        condition: `EXISTS (SELECT 1 FROM totp_credentials t WHERE t.user_id = pending_sign_ins.user_id AND t.enabled_at IS NOT NULL AND t.last_used_step < ?5)`,
+        param: step,
+        spend: `UPDATE totp_credentials SET last_used_step = ?5 WHERE user_id = (SELECT user_id FROM pending_sign_ins WHERE session_id = ?4) AND last_used_step < ?5`,
+      };
+    }
+  } else {
+    const normalized = normalizeRecoveryCode(input.code);
+    if (!normalized) return { ok: false, reason: "malformed", kind };
+    proof = {
+      condition: `EXISTS (SELECT 1 FROM recovery_codes r WHERE r.user_id = pending_sign_ins.user_id AND r.code_hash = ?5 AND r.used_at IS NULL)`,
+      param: await sha256Hex(normalized),
+      spend: `UPDATE recovery_codes SET used_at = ?2 WHERE code_hash = ?5 AND used_at IS NULL AND user_id = (SELECT user_id FROM pending_sign_ins WHERE session_id = ?4)`,
+    };
+  }
+
+  if (proof) {
+    const sessionToken = generateToken(32);
+    const sessionId = await sha256Hex(sessionToken);
+    const expiresAt = new Date(at + deps.config.sessionLifetimeMs);
+    const method = `${pending.method}+${kind}`;
+    const params = [
+      pendingId,
+      at,
+      SECOND_FACTOR_MAX_ATTEMPTS,
+      sessionId,
+      proof.param,
+      expiresAt.getTime(),
+      client.ip,
+      client.userAgent,
+      client.country,
+      client.city,
+      method,
+      input.previousSessionToken ? await sha256Hex(input.previousSessionToken) : null,
+    ];
+    const completed = `EXISTS (SELECT 1 FROM pending_sign_ins WHERE session_id = ?4)`;
+    const results = await d1.batch([
+      bindNumbered(
+        d1,
+        `UPDATE pending_sign_ins SET completed_at = ?2, session_id = ?4 WHERE id = ?1 AND ${LIVE_PENDING} AND ${proof.condition} RETURNING user_id`,
+        params,
+      ),
+      bindNumbered(d1, proof.spend, params),
+      bindNumbered(
+        d1,
+        `INSERT INTO sessions (id, user_id, created_at, expires_at, last_seen_at, ip, user_agent, country, city, method, authenticated_at)
+         SELECT ?4, user_id, ?2, ?6, ?2, ?7, ?8, ?9, ?10, ?11, ?2 FROM pending_sign_ins WHERE session_id = ?4
+         RETURNING user_id`,
+        params,
+      ),
+      // Session rotation (SES-2), as for any other sign-in.
+      bindNumbered(d1, `DELETE FROM sessions WHERE id = ?12 AND ${completed}`, params),
+    ]);
+    if ((results[2]!.results as unknown[]).length) {
+      recordAuthEvent(deps, { type: "sign_in", detail: method, email: pending.email, userId, client });
+      if (kind === "recovery") await reportRecoveryCodeUse(deps, { userId, email: pending.email, client });
+      return {
+        ok: true,
+        usedRecoveryCode: kind === "recovery",
+        outcome: {
+          kind: "session",
+          userId,
+          token: sessionToken,
+          expiresAt,
+          redirectTo: safeRedirectPath(pending.redirect_to),
+          method,
+        },
+      };
+    }
+    // Lost a race: a parallel request spent the same step or code first. That is a replay.
+    replayed = kind === "totp";
+  }
+
+  // A wrong or replayed code counts against this pending sign-in.
+  const counted = await d1
+    .prepare(`UPDATE pending_sign_ins SET attempts = attempts + 1 WHERE id = ?1 AND ${LIVE_PENDING} RETURNING attempts`)
+    .bind(pendingId, at, SECOND_FACTOR_MAX_ATTEMPTS)
+    .first<{ attempts: number }>();
+  recordAuthEvent(deps, { type: "two_factor_failed", detail: replayed ? `${kind}-replayed` : kind, userId, client });
+  if (!counted) return { ok: false, reason: "expired" };
+  const attemptsLeft = SECOND_FACTOR_MAX_ATTEMPTS - counted.attempts;
+  if (attemptsLeft <= 0) return { ok: false, reason: "expired" };
+  return { ok: false, reason: replayed ? "replayed" : "wrong-code", kind, attemptsLeft };
+}
+
+async function reportRecoveryCodeUse(deps: TwoFactorDeps, { userId, email, client }: { userId: string; email: string; client: ClientInfo }) {
+  const { recoveryCodesLeft } = await getTwoFactorStatus(deps.db, userId);
+  recordAuthEvent(deps, { type: "recovery_code_used", detail: String(recoveryCodesLeft), userId, client });
+  sendSecurityNotice(deps, client, {
+    to: email,
+    subject: "A recovery code was used",
+    heading: "A recovery code was used to sign in",
+    paragraphs: [
+      `Someone signed in to your Latchkey account with one of your recovery codes. ${recoveryCodesLeft} unused ${recoveryCodesLeft === 1 ? "code is" : "codes are"} left.`,
+      "If it was you and you lost your authenticator, set it up again and generate new recovery codes from your account page. If it wasn't you, sign out everywhere and generate new codes now.",
+    ],
+  });
+}
+

@@ -1,0 +1,144 @@
+import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { rateLimitedMessage } from "~/auth/messages";
+import { requireSignedIn } from "~/auth/session.server";
+import { confirmTotpEnrollment, getPendingEnrollment } from "~/auth/two-factor.server";
+import { Field } from "~/components/field";
+import { RecoveryCodes } from "~/components/recovery-codes";
+import { readClientInfo } from "~/lib/client-info.server";
+import { readForm } from "~/lib/form.server";
+import { passThroughRetryAfter } from "~/lib/route-headers";
+
+export const headers = passThroughRetryAfter;
+
+export const meta: MetaFunction = () => [{ title: "Set up two-factor authentication · Latchkey" }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { user } = await requireSignedIn(request, context);
+  // Null when no enrollment is in progress (finished, expired, or never started). Not a redirect: this
+  // loader also runs right after the action that finishes enrollment, whose page shows the codes.
+  return { enrollment: await getPendingEnrollment(context, { userId: user.id, email: user.email }) };
+}
+
+type ActionData =
+  | { state: "enabled"; recoveryCodes: string[]; appHost: string }
+  | { state: "error"; error: string }
+  | { state: "rate-limited"; message: string };
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const { user } = await requireSignedIn(request, context);
+  const form = await readForm(request);
+  const raw = form.get("code");
+  const code = typeof raw === "string" ? raw.replace(/[\s-]/g, "") : "";
+  if (!/^\d{6}$/.test(code)) {
+    return json<ActionData>({ state: "error", error: "Enter the 6-digit code your authenticator app shows for Latchkey." }, { status: 400 });
+  }
+  const result = await confirmTotpEnrollment(context, { userId: user.id, email: user.email, code, client: readClientInfo(request) });
+  if (result.ok) {
+    return json<ActionData>({ state: "enabled", recoveryCodes: result.recoveryCodes, appHost: new URL(context.config.appUrl).host });
+  }
+  if (result.reason === "rate-limited") {
+    return json<ActionData>(
+      { state: "rate-limited", message: rateLimitedMessage(result.retryAfterSeconds, "attempts") },
+      { status: 429, headers: { "Retry-After": String(result.retryAfterSeconds) } },
+    );
+  }
+  if (result.reason === "no-enrollment") throw redirect("/account#two-factor", { status: 303 });
+  return json<ActionData>(
+    { state: "error", error: "That code doesn't match. Make sure you scanned this page's QR code, then enter the current code." },
+    { status: 400 },
+  );
+}
+
+export default function SetUpTwoFactor() {
+  const actionData = useActionData<typeof action>() as ActionData | undefined;
+  if (actionData?.state === "enabled") {
+    return (
+      <main id="main" className="page">
+        <section className="card" aria-labelledby="title">
+          <h1 id="title">Two-factor authentication is on</h1>
+          <p className="lead">From now on, signing in also asks for a code from your authenticator app.</p>
+          <h2>Your recovery codes</h2>
+          <RecoveryCodes codes={actionData.recoveryCodes} appHost={actionData.appHost} />
+        </section>
+      </main>
+    );
+  }
+  return <EnrollmentForm actionData={actionData} />;
+}
+
+function EnrollmentForm({ actionData }: { actionData: ActionData | undefined }) {
+  const { enrollment: data } = useLoaderData<typeof loader>();
+  const checking = useNavigation().state !== "idle";
+  if (!data) {
+    return (
+      <main id="main" className="page">
+        <section className="card" aria-labelledby="title">
+          <h1 id="title">No setup in progress</h1>
+          <p>Setting up an authenticator app starts from your account page, and a setup expires after 30 minutes.</p>
+          <p>
+            <Link className="button" to="/account#two-factor">
+              Go to your account
+            </Link>
+          </p>
+        </section>
+      </main>
+    );
+  }
+  return (
+    <main id="main" className="page">
+      <section className="card" aria-labelledby="title">
+        <h1 id="title">Set up your authenticator app</h1>
+        {actionData?.state === "rate-limited" ? (
+          <div className="alert error" role="alert">
+            {actionData.message}
+          </div>
+        ) : null}
+        <ol className="steps">
+          <li>
+            <p>Scan this QR code with your authenticator app.</p>
+            <svg
+              className="qr"
+              viewBox={`0 0 ${data.qr.size} ${data.qr.size}`}
+              role="img"
+              aria-label="QR code with your authenticator secret"
+              shapeRendering="crispEdges"
+            >
+              <rect width={data.qr.size} height={data.qr.size} className="qr-light" />
+              <path d={data.qr.path} className="qr-dark" />
+            </svg>
+          </li>
+          <li>
+            <p>Can't scan it? Enter this key instead (time-based, 6 digits):</p>
+            <p>
+              <code className="secret" data-testid="totp-secret">
+                {data.manualKey}
+              </code>
+            </p>
+          </li>
+          <li>
+            <Form method="post" noValidate>
+              <Field
+                label="Enter the 6-digit code the app shows"
+                name="code"
+                inputMode="numeric"
+                autoComplete="one-time-code"
+                pattern="[0-9]*"
+                maxLength={12}
+                required
+                className="code-input"
+                error={actionData?.state === "error" ? actionData.error : undefined}
+              />
+              <button type="submit" className="full" disabled={checking}>
+                {checking ? "Checking…" : "Turn on two-factor authentication"}
+              </button>
+            </Form>
+          </li>
+        </ol>
+        <p className="muted small">
+          <Link to="/account">Cancel</Link> — nothing changes until you enter a code.
+        </p>
+      </section>
+    </main>
+  );
+}

@@ -1,0 +1,71 @@
+import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { deleteAccount } from "~/auth/account.server";
+import { requireSignedIn, serializeExpiredSessionCookie } from "~/auth/session.server";
+import { isRecentlyAuthenticated, stepUpPath } from "~/auth/step-up.server";
+import { Field } from "~/components/field";
+import { readClientInfo } from "~/lib/client-info.server";
+import { readForm } from "~/lib/form.server";
+
+export const meta: MetaFunction = () => [{ title: "Delete account · Latchkey" }];
+
+const HERE = "/account/delete";
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { user, session } = await requireSignedIn(request, context);
+  if (!isRecentlyAuthenticated(session, context.now())) throw redirect(stepUpPath(HERE), { status: 303 });
+  return { email: user.email };
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const { user, session } = await requireSignedIn(request, context);
+  if (!isRecentlyAuthenticated(session, context.now())) throw redirect(stepUpPath(HERE), { status: 303 });
+  const form = await readForm(request);
+  const typed = form.get("email");
+  const result = await deleteAccount(context, { userId: user.id, email: user.email, typedEmail: typed, client: readClientInfo(request) });
+  if (!result.ok) {
+    return json(
+      { error: "That isn't your account's email address. Type it exactly as shown.", typed: typeof typed === "string" ? typed.slice(0, 300) : "" },
+      { status: 400 },
+    );
+  }
+  throw redirect("/goodbye", { status: 303, headers: { "Set-Cookie": await serializeExpiredSessionCookie(context.config) } });
+}
+
+export default function DeleteAccount() {
+  const { email } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const deleting = useNavigation().state !== "idle";
+  return (
+    <main id="main" className="page">
+      <section className="card" aria-labelledby="title">
+        <h1 id="title">Delete your account</h1>
+        <p className="lead">
+          This deletes <strong>{email}</strong>, signs you out everywhere, and removes your linked GitHub account and
+          two-factor settings. It can't be undone.
+        </p>
+        <Form method="post" noValidate>
+          <Field
+            label={`Type ${email} to confirm`}
+            name="email"
+            type="email"
+            autoComplete="off"
+            autoCapitalize="none"
+            spellCheck={false}
+            required
+            defaultValue={actionData?.typed}
+            error={actionData?.error}
+          />
+          <div className="actions">
+            <button type="submit" className="danger" disabled={deleting}>
+              {deleting ? "Deleting…" : "Delete my account"}
+            </button>
+            <Link className="button secondary" to="/account">
+              Cancel
+            </Link>
+          </div>
+        </Form>
+      </section>
+    </main>
+  );
+}

@@ -1,0 +1,61 @@
+import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { requireSignedIn } from "~/auth/session.server";
+import { isRecentlyAuthenticated, stepUpPath } from "~/auth/step-up.server";
+import { getTwoFactorStatus, regenerateRecoveryCodes } from "~/auth/two-factor.server";
+import { RecoveryCodes } from "~/components/recovery-codes";
+import { readClientInfo } from "~/lib/client-info.server";
+
+export const meta: MetaFunction = () => [{ title: "New recovery codes · Latchkey" }];
+
+const HERE = "/account/recovery-codes";
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { user, session } = await requireSignedIn(request, context);
+  const status = await getTwoFactorStatus(context.db, user.id);
+  if (!status.enabled) throw redirect("/account#two-factor", { status: 303 });
+  if (!isRecentlyAuthenticated(session, context.now())) throw redirect(stepUpPath(HERE), { status: 303 });
+  return { left: status.recoveryCodesLeft };
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const { user, session } = await requireSignedIn(request, context);
+  if (!isRecentlyAuthenticated(session, context.now())) throw redirect(stepUpPath(HERE), { status: 303 });
+  const result = await regenerateRecoveryCodes(context, { userId: user.id, email: user.email, client: readClientInfo(request) });
+  if (!result.ok) throw redirect("/account#two-factor", { status: 303 });
+  return json({ recoveryCodes: result.recoveryCodes, appHost: new URL(context.config.appUrl).host });
+}
+
+export default function NewRecoveryCodes() {
+  const { left } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const working = useNavigation().state !== "idle";
+  return (
+    <main id="main" className="page">
+      <section className="card" aria-labelledby="title">
+        {actionData ? (
+          <>
+            <h1 id="title">Your new recovery codes</h1>
+            <p className="lead">Your previous codes no longer work.</p>
+            <RecoveryCodes codes={actionData.recoveryCodes} appHost={actionData.appHost} />
+          </>
+        ) : (
+          <>
+            <h1 id="title">Generate new recovery codes?</h1>
+            <p className="lead">
+              You get 10 new codes. Your {left} remaining {left === 1 ? "code stops" : "codes stop"} working straight away.
+            </p>
+            <Form method="post" className="actions">
+              <button type="submit" disabled={working}>
+                {working ? "Generating…" : "Generate new codes"}
+              </button>
+              <Link className="button secondary" to="/account">
+                Cancel
+              </Link>
+            </Form>
+          </>
+        )}
+      </section>
+    </main>
+  );
+}

@@ -1,0 +1,231 @@
+import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { listActivity, listSessions, revokeOtherSessions, revokeSession } from "~/auth/account.server";
+import { requireSignedIn } from "~/auth/session.server";
+import { isRecentlyAuthenticated, stepUpPath } from "~/auth/step-up.server";
+import { beginTotpEnrollment, disableTwoFactor, getTwoFactorStatus } from "~/auth/two-factor.server";
+import { findGitHubIdentity } from "~/auth/linked-identity.server";
+import { readClientInfo } from "~/lib/client-info.server";
+import { readForm } from "~/lib/form.server";
+import { formatDate } from "~/lib/dates";
+
+export const meta: MetaFunction = () => [{ title: "Account & security · Latchkey" }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { user, session } = await requireSignedIn(request, context);
+  const [twoFactor, sessions, activity, github] = await Promise.all([
+    getTwoFactorStatus(context.db, user.id),
+    listSessions(context, { userId: user.id, currentSessionId: session.id }),
+    listActivity(context.db, user.id),
+    findGitHubIdentity(context.db, user.id),
+  ]);
+  return {
+    email: user.email,
+    memberSince: user.createdAt.toISOString(),
+    github: github && { login: github.login, name: github.name },
+    twoFactor: { enabled: twoFactor.enabled, enabledAt: twoFactor.enabledAt?.toISOString() ?? null, recoveryCodesLeft: twoFactor.recoveryCodesLeft },
+    recentlyAuthenticated: isRecentlyAuthenticated(session, context.now()),
+    sessions: sessions.map((s) => ({ ...s, createdAt: s.createdAt.toISOString(), lastSeenAt: s.lastSeenAt.toISOString() })),
+    activity: activity.map((a) => ({ ...a, at: a.at.toISOString() })),
+  };
+}
+
+type ActionData = { notice: string } | { error: string };
+
+/** Where a sensitive change goes first when the last sign-in is more than ten minutes old. */
+const confirmFirst = (next: string) => redirect(stepUpPath(next), { status: 303 });
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const { user, session } = await requireSignedIn(request, context);
+  const form = await readForm(request);
+  const client = readClientInfo(request);
+  switch (form.get("intent")) {
+    case "revoke-session": {
+      const sessionId = form.get("sessionId");
+      if (typeof sessionId !== "string" || sessionId === session.id) {
+        return json<ActionData>({ error: "Choose one of your other sessions to sign out. To sign out here, use Sign out." }, { status: 400 });
+      }
+      const { ok } = await revokeSession(context, { userId: user.id, sessionId, client });
+      return ok
+        ? json<ActionData>({ notice: "That session was signed out." })
+        : json<ActionData>({ error: "That session had already ended." }, { status: 404 });
+    }
+    case "revoke-others": {
+      const { revoked } = await revokeOtherSessions(context, { userId: user.id, currentSessionId: session.id, client });
+      return json<ActionData>({
+        notice: revoked === 0 ? "You weren't signed in anywhere else." : `Signed out ${revoked} other ${revoked === 1 ? "session" : "sessions"}.`,
+      });
+    }
+    case "setup-2fa": {
+      const { ok } = await beginTotpEnrollment(context, { userId: user.id });
+      if (!ok) return json<ActionData>({ error: "Two-factor authentication is already on." }, { status: 409 });
+      throw redirect("/account/2fa", { status: 303 });
+    }
+    case "disable-2fa": {
+      if (!isRecentlyAuthenticated(session, context.now())) throw confirmFirst("/account#two-factor");
+      const { ok } = await disableTwoFactor(context, { userId: user.id, email: user.email, client });
+      return ok
+        ? json<ActionData>({ notice: "Two-factor authentication is off. We've emailed you about the change." })
+        : json<ActionData>({ error: "Two-factor authentication was already off." }, { status: 409 });
+    }
+    default:
+      return json<ActionData>({ error: "That action isn't available here." }, { status: 400 });
+  }
+}
+
+export default function Account() {
+  const data = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>() as ActionData | undefined;
+  const [params] = useSearchParams();
+  const navigation = useNavigation();
+  const busy = navigation.state !== "idle" && navigation.formAction?.startsWith("/account");
+  const others = data.sessions.filter((s) => !s.current);
+  const flash = params.get("confirmed") === "1" ? "Thanks, you're confirmed for the next 10 minutes." : null;
+
+  return (
+    <main id="main" className="page wide">
+      <h1 className="page-title">Account &amp; security</h1>
+      {actionData && "notice" in actionData ? (
+        <div className="alert success" role="status">
+          {actionData.notice}
+        </div>
+      ) : null}
+      {actionData && "error" in actionData ? (
+        <div className="alert error" role="alert">
+          {actionData.error}
+        </div>
+      ) : null}
+      {flash && !actionData ? (
+        <div className="alert success" role="status">
+          {flash}
+        </div>
+      ) : null}
+
+      <section className="card stack" aria-labelledby="profile">
+        <h2 id="profile">Profile</h2>
+        <dl className="details">
+          <dt>Email</dt>
+          <dd data-testid="account-email">{data.email}</dd>
+          <dt>GitHub</dt>
+          <dd>{data.github?.login ? `@${data.github.login}${data.github.name ? ` (${data.github.name})` : ""}` : "Not linked"}</dd>
+          <dt>Member since</dt>
+          <dd>{formatDate(data.memberSince)}</dd>
+        </dl>
+      </section>
+
+      <section className="card stack" aria-labelledby="two-factor-title" id="two-factor">
+        <h2 id="two-factor-title">Two-factor authentication</h2>
+        {data.twoFactor.enabled ? (
+          <>
+            <p>
+              <span className="badge on">On</span> since {formatDate(data.twoFactor.enabledAt!)}. Signing in asks for a code
+              from your authenticator app.
+            </p>
+            <p className="muted">
+              {data.twoFactor.recoveryCodesLeft} unused recovery {data.twoFactor.recoveryCodesLeft === 1 ? "code" : "codes"} left.
+              {data.twoFactor.recoveryCodesLeft <= 3 ? " Generate new ones before you run out." : ""}
+            </p>
+            <div className="actions">
+              <Link className="button secondary" to="/account/recovery-codes">
+                Generate new recovery codes
+              </Link>
+              <Form method="post">
+                <button type="submit" name="intent" value="disable-2fa" className="danger-outline" disabled={busy}>
+                  Turn off two-factor authentication
+                </button>
+              </Form>
+            </div>
+            {!data.recentlyAuthenticated ? (
+              <p className="muted small">These changes first ask you to confirm it's you with a code we email you.</p>
+            ) : null}
+          </>
+        ) : (
+          <>
+            <p>
+              <span className="badge off">Off</span> Add a code from an authenticator app (1Password, Google Authenticator,
+              Authy…) to every sign-in, so a stolen email link alone can't get anyone in.
+            </p>
+            <Form method="post" className="actions">
+              <button type="submit" name="intent" value="setup-2fa" disabled={busy}>
+                Set up authenticator app
+              </button>
+            </Form>
+          </>
+        )}
+      </section>
+
+      <section className="card stack" aria-labelledby="sessions">
+        <h2 id="sessions">Where you're signed in</h2>
+        <ul className="session-list">
+          {data.sessions.map((s) => (
+            <li key={s.id} className="session" data-testid="session">
+              <div>
+                <p className="session-title">
+                  {s.browser}
+                  {s.current ? <span className="badge on">This device</span> : null}
+                </p>
+                <p className="muted small">
+                  {[s.location, s.ip].filter(Boolean).join(" · ") || "Location unknown"}
+                  <br />
+                  Signed in {s.signedIn ? `${s.signedIn} ` : ""}on {formatDate(s.createdAt)} · last active {formatDate(s.lastSeenAt)}
+                </p>
+              </div>
+              {s.current ? null : (
+                <Form method="post">
+                  <input type="hidden" name="sessionId" value={s.id} />
+                  <button
+                    type="submit"
+                    name="intent"
+                    value="revoke-session"
+                    className="secondary"
+                    disabled={busy}
+                    aria-label={`Sign out ${s.browser}, last active ${formatDate(s.lastSeenAt)}`}
+                  >
+                    Sign out
+                  </button>
+                </Form>
+              )}
+            </li>
+          ))}
+        </ul>
+        {others.length > 0 ? (
+          <Form method="post" className="actions">
+            <button type="submit" name="intent" value="revoke-others" className="secondary" disabled={busy}>
+              Sign out everywhere else
+            </button>
+          </Form>
+        ) : (
+          <p className="muted small">You're not signed in anywhere else.</p>
+        )}
+      </section>
+
+      <section className="card stack" aria-labelledby="activity">
+        <h2 id="activity">Recent activity</h2>
+        {data.activity.length === 0 ? (
+          <p className="muted">Nothing yet.</p>
+        ) : (
+          <ol className="activity-list">
+            {data.activity.map((a) => (
+              <li key={a.id}>
+                <span>{a.description}</span>
+                <time dateTime={a.at} className="muted small">
+                  {formatDate(a.at)}
+                </time>
+              </li>
+            ))}
+          </ol>
+        )}
+      </section>
+
+      <section className="card stack danger-zone" aria-labelledby="delete">
+        <h2 id="delete">Delete account</h2>
+        <p>Deletes your account, sessions, linked GitHub account and two-factor settings. This can't be undone.</p>
+        <p>
+          <Link className="button danger-outline" to="/account/delete">
+            Delete my account…
+          </Link>
+        </p>
+      </section>
+    </main>
+  );
+}

@@ -1,0 +1,165 @@
+import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { rateLimitedMessage } from "~/auth/messages";
+import { readPendingToken, serializeExpiredPendingCookie } from "~/auth/pending-cookie.server";
+import { readSessionToken } from "~/auth/session.server";
+import { signInResponse } from "~/auth/sign-in-response.server";
+import { completeSecondFactor, findPendingSignIn } from "~/auth/two-factor.server";
+import { Field } from "~/components/field";
+import { readClientInfo } from "~/lib/client-info.server";
+import { maskEmail } from "~/lib/email-address";
+import { readForm } from "~/lib/form.server";
+import { passThroughRetryAfter } from "~/lib/route-headers";
+
+export const headers = passThroughRetryAfter;
+
+export const meta: MetaFunction = () => [{ title: "Two-factor authentication · Latchkey" }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const pending = await findPendingSignIn(context, await readPendingToken(request, context.config));
+  if (!pending) return json({ state: "expired" as const }, { status: 400 });
+  return json({
+    state: "ready" as const,
+    maskedEmail: maskEmail(pending.email),
+    attemptsLeft: pending.attemptsLeft,
+    recoveryCodesLeft: pending.recoveryCodesLeft,
+  });
+}
+
+type ActionData =
+  | { state: "expired" }
+  | { state: "error"; kind: "totp" | "recovery"; error: string }
+  | { state: "rate-limited"; message: string };
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const form = await readForm(request);
+  const kind = form.get("kind") === "recovery" ? "recovery" : "totp";
+  const code = form.get("code");
+  const client = readClientInfo(request);
+  const result = await completeSecondFactor(context, {
+    pendingToken: await readPendingToken(request, context.config),
+    kind,
+    code: typeof code === "string" ? code : "",
+    client,
+    previousSessionToken: await readSessionToken(request, context.config),
+  });
+  if (result.ok) throw await signInResponse(request, context, result.outcome, client);
+  switch (result.reason) {
+    case "rate-limited":
+      return json<ActionData>(
+        { state: "rate-limited", message: rateLimitedMessage(result.retryAfterSeconds, "attempts") },
+        { status: 429, headers: { "Retry-After": String(result.retryAfterSeconds) } },
+      );
+    case "expired":
+      return json<ActionData>(
+        { state: "expired" },
+        { status: 400, headers: { "Set-Cookie": await serializeExpiredPendingCookie(context.config) } },
+      );
+    case "malformed":
+      return json<ActionData>(
+        {
+          state: "error",
+          kind,
+          error:
+            kind === "totp"
+              ? "Enter the 6-digit code from your authenticator app."
+              : "Enter one of your recovery codes, like k7mq-2xzp-9hwd-4tnr.",
+        },
+        { status: 400 },
+      );
+    default: {
+      const tries = `${result.attemptsLeft} ${result.attemptsLeft === 1 ? "try" : "tries"} left.`;
+      const error =
+        result.reason === "replayed"
+          ? `That code was already used. Wait for your app to show a new one. ${tries}`
+          : kind === "totp"
+            ? `That code isn't right. Check the time on your phone and try the current code. ${tries}`
+            : `That recovery code isn't right or was already used. ${tries}`;
+      return json<ActionData>({ state: "error", kind, error }, { status: 400 });
+    }
+  }
+}
+
+export default function TwoFactorStep() {
+  const data = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>() as ActionData | undefined;
+  const navigation = useNavigation();
+  const checking = navigation.state !== "idle";
+
+  if (data.state === "expired" || actionData?.state === "expired") {
+    return (
+      <main id="main" className="page">
+        <section className="card" aria-labelledby="title">
+          <h1 id="title">Start signing in again</h1>
+          <p role="alert">
+            This sign-in has expired or had too many wrong codes. For your security, sign in again from the start.
+          </p>
+          <p>
+            <Link className="button" to="/login" reloadDocument>
+              Sign in
+            </Link>
+          </p>
+        </section>
+      </main>
+    );
+  }
+
+  const error = actionData?.state === "error" ? actionData : null;
+  return (
+    <main id="main" className="page">
+      <section className="card" aria-labelledby="title">
+        <h1 id="title">Two-factor authentication</h1>
+        <p className="lead">
+          Signing in as <span className="nowrap">{data.maskedEmail}</span>. Enter the code from your authenticator app.
+        </p>
+        {actionData?.state === "rate-limited" ? (
+          <div className="alert error" role="alert">
+            {actionData.message}
+          </div>
+        ) : null}
+        <Form method="post" noValidate>
+          <input type="hidden" name="kind" value="totp" />
+          <Field
+            label="Authenticator code"
+            name="code"
+            inputMode="numeric"
+            autoComplete="one-time-code"
+            pattern="[0-9]*"
+            maxLength={12}
+            required
+            autoFocus={error?.kind !== "recovery"}
+            className="code-input"
+            error={error?.kind === "totp" ? error.error : undefined}
+          />
+          <button type="submit" className="full" disabled={checking}>
+            {checking ? "Checking…" : "Verify"}
+          </button>
+        </Form>
+        <details className="disclosure" open={error?.kind === "recovery"}>
+          <summary>Lost your phone? Use a recovery code</summary>
+          <Form method="post" noValidate>
+            <input type="hidden" name="kind" value="recovery" />
+            <Field
+              label="Recovery code"
+              name="code"
+              id="field-recovery-code"
+              hint={`One of the codes you saved when you turned on two-factor authentication (${data.recoveryCodesLeft} unused). Each works once.`}
+              autoComplete="off"
+              autoCapitalize="none"
+              spellCheck={false}
+              maxLength={40}
+              required
+              error={error?.kind === "recovery" ? error.error : undefined}
+            />
+            <button type="submit" className="secondary full" disabled={checking}>
+              Use recovery code
+            </button>
+          </Form>
+        </details>
+        <p className="muted small">
+          Not you, or want to use another account? <Link to="/login" reloadDocument>Start over</Link>.
+        </p>
+      </section>
+    </main>
+  );
+}

@@ -1,0 +1,120 @@
+import {
+  json,
+  type ActionFunctionArgs,
+  type HeadersFunction,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+} from "@remix-run/cloudflare";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { signOutEverywhereWithLink } from "~/auth/account.server";
+import { serializeExpiredSessionCookie } from "~/auth/session.server";
+import { inspectVerificationToken } from "~/auth/verification.server";
+import { readClientInfo } from "~/lib/client-info.server";
+import { maskEmail } from "~/lib/email-address";
+import { readForm } from "~/lib/form.server";
+
+export const meta: MetaFunction = () => [{ title: "Sign out everywhere · Latchkey" }];
+
+// The URL carries a secret: never leak it to another site through Referer. Keep the action's cookie.
+export const headers: HeadersFunction = ({ actionHeaders }) => {
+  const headers = new Headers({ "Referrer-Policy": "no-referrer" });
+  const cookie = actionHeaders.get("Set-Cookie");
+  if (cookie) headers.set("Set-Cookie", cookie);
+  return headers;
+};
+
+const PROBLEMS = {
+  invalid: { status: 400, message: "This link isn't valid. Make sure you opened the whole link from the email." },
+  expired: { status: 410, message: "This link has expired: it works for 7 days after the alert is sent." },
+  used: { status: 410, message: "This link was already used, so your account was already signed out everywhere." },
+  superseded: { status: 410, message: "This link is no longer valid." },
+} as const;
+
+/** GET only looks (mail scanners prefetch links); the POST from the confirm button does the work. */
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const token = new URL(request.url).searchParams.get("token");
+  const inspection = await inspectVerificationToken(context.db, token, "sign-out-everywhere", context.now());
+  if (!inspection.ok) {
+    return json({ state: "problem" as const, message: PROBLEMS[inspection.reason].message }, { status: PROBLEMS[inspection.reason].status });
+  }
+  return json({ state: "ready" as const, token: token!, maskedEmail: maskEmail(inspection.email) });
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const form = await readForm(request);
+  const result = await signOutEverywhereWithLink(context, { token: form.get("token"), client: readClientInfo(request) });
+  if (!result.ok) {
+    return json({ state: "problem" as const, message: PROBLEMS[result.reason].message }, { status: PROBLEMS[result.reason].status });
+  }
+  // This browser's session (if any) ended with the others; drop its cookie too.
+  return json(
+    { state: "done" as const, sessionsEnded: result.sessionsEnded },
+    { headers: { "Set-Cookie": await serializeExpiredSessionCookie(context.config) } },
+  );
+}
+
+export default function NotMe() {
+  const data = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const working = useNavigation().state !== "idle";
+
+  if (actionData?.state === "done") {
+    return (
+      <main id="main" className="page">
+        <section className="card" aria-labelledby="title">
+          <h1 id="title">Signed out everywhere</h1>
+          <p role="status">
+            {actionData.sessionsEnded === 1 ? "1 session was" : `${actionData.sessionsEnded} sessions were`} signed out, and
+            any sign-in email still on its way no longer works.
+          </p>
+          <p>
+            Sign in again with your email, then turn on two-factor authentication on your account page so a stolen
+            email link alone can't get anyone in.
+          </p>
+          <p>
+            <Link className="button" to="/login?redirectTo=%2Faccount" reloadDocument>
+              Sign in
+            </Link>
+          </p>
+        </section>
+      </main>
+    );
+  }
+  const problem = actionData?.state === "problem" ? actionData.message : data.state === "problem" ? data.message : null;
+  if (problem || data.state !== "ready") {
+    return (
+      <main id="main" className="page">
+        <section className="card" aria-labelledby="title">
+          <h1 id="title">This link can't be used</h1>
+          <p role="alert">{problem}</p>
+          <p>
+            If you're worried about your account, sign in and use <strong>Sign out everywhere else</strong> on your
+            account page.
+          </p>
+          <p>
+            <Link className="button" to="/login?redirectTo=%2Faccount" reloadDocument>
+              Sign in
+            </Link>
+          </p>
+        </section>
+      </main>
+    );
+  }
+  return (
+    <main id="main" className="page">
+      <section className="card" aria-labelledby="title">
+        <h1 id="title">Sign out everywhere?</h1>
+        <p className="lead">
+          This signs <span className="nowrap">{data.maskedEmail}</span> out on every device, including the one that just
+          signed in, and cancels any sign-in email still on its way.
+        </p>
+        <Form method="post" replace>
+          <input type="hidden" name="token" value={data.token} />
+          <button type="submit" className="danger full" disabled={working} autoFocus>
+            {working ? "Signing out…" : "Sign out everywhere"}
+          </button>
+        </Form>
+      </section>
+    </main>
+  );
+}

@@ -2,6 +2,7 @@
 import type { Database } from "~/lib/db.server";
 import type { AppConfig } from "~/lib/env.server";
 import type { Mailer } from "~/lib/mailer.server";
+import type { ClientInfo } from "~/lib/client-info.server";
 
 export interface AppContext {
   env: Env;
@@ -16,6 +17,11 @@ export interface AppContext {
   /** The clock, injectable so tests can move time. */
   now: () => Date;
   requestId: string;
+  /**
+   * IP, user agent and Cloudflare's location for this request, read at the Worker's entry: Remix
+   * rebuilds the Request for some submissions (?index, _data), and the copies lose `request.cf`.
+   */
+  client: ClientInfo;
   /** Per-request CSP nonce for the inline scripts Remix renders. */
   cspNonce: string;
 }

@@ -10,6 +10,7 @@ import { createRequestHandler, type AppLoadContext, type ServerBuild } from "@re
 // Produced by `remix vite:build` (npm run build); has no type declarations of its own.
 // @ts-ignore -- missing until the first build, and untyped after it
 import * as remixBuild from "../build/server/index.js";
+import { readClientInfo } from "~/lib/client-info.server";
 import { createDb, type Database } from "~/lib/db.server";
 import { readConfig, type AppConfig } from "~/lib/env.server";
 import { createMailer, type Mailer } from "~/lib/mailer.server";
@@ -175,6 +176,7 @@ app.all("*", (c) => {
     now: () => new Date(),
     requestId: c.get("requestId"),
     cspNonce: c.get("cspNonce"),
+    client: readClientInfo(c.req.raw),
   };
   return handleRemixRequest(c.req.raw, context);
 });

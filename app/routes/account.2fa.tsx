@@ -5,7 +5,6 @@ import { requireSignedIn } from "~/auth/session.server";
 import { confirmTotpEnrollment, getPendingEnrollment } from "~/auth/two-factor.server";
 import { Field } from "~/components/field";
 import { RecoveryCodes } from "~/components/recovery-codes";
-import { readClientInfo } from "~/lib/client-info.server";
 import { readForm } from "~/lib/form.server";
 import { passThroughRetryAfter } from "~/lib/route-headers";
 
@@ -33,7 +32,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (!/^\d{6}$/.test(code)) {
     return json<ActionData>({ state: "error", error: "Enter the 6-digit code your authenticator app shows for Latchkey." }, { status: 400 });
   }
-  const result = await confirmTotpEnrollment(context, { userId: user.id, email: user.email, code, client: readClientInfo(request) });
+  const result = await confirmTotpEnrollment(context, { userId: user.id, email: user.email, code, client: context.client });
   if (result.ok) {
     return json<ActionData>({ state: "enabled", recoveryCodes: result.recoveryCodes, appHost: new URL(context.config.appUrl).host });
   }

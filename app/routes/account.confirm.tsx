@@ -4,7 +4,6 @@ import { rateLimitedMessage, wrongCodeMessage } from "~/auth/messages";
 import { requireSignedIn } from "~/auth/session.server";
 import { confirmStepUp, sendStepUpCode } from "~/auth/step-up.server";
 import { Field } from "~/components/field";
-import { readClientInfo } from "~/lib/client-info.server";
 import { maskEmail } from "~/lib/email-address";
 import { readForm } from "~/lib/form.server";
 import { passThroughRetryAfter } from "~/lib/route-headers";
@@ -33,7 +32,7 @@ type ActionData =
 export async function action({ request, context }: ActionFunctionArgs) {
   const { user, session } = await requireSignedIn(request, context);
   const form = await readForm(request);
-  const client = readClientInfo(request);
+  const client = context.client;
   if (form.get("intent") === "send") {
     const sent = await sendStepUpCode(context, { user, client });
     if (sent.ok) return json<ActionData>({ state: "sent" });

@@ -4,7 +4,6 @@ import { deleteAccount } from "~/auth/account.server";
 import { requireSignedIn, serializeExpiredSessionCookie } from "~/auth/session.server";
 import { isRecentlyAuthenticated, stepUpPath } from "~/auth/step-up.server";
 import { Field } from "~/components/field";
-import { readClientInfo } from "~/lib/client-info.server";
 import { readForm } from "~/lib/form.server";
 
 export const meta: MetaFunction = () => [{ title: "Delete account · Latchkey" }];
@@ -22,7 +21,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (!isRecentlyAuthenticated(session, context.now())) throw redirect(stepUpPath(HERE), { status: 303 });
   const form = await readForm(request);
   const typed = form.get("email");
-  const result = await deleteAccount(context, { userId: user.id, email: user.email, typedEmail: typed, client: readClientInfo(request) });
+  const result = await deleteAccount(context, { userId: user.id, email: user.email, typedEmail: typed, client: context.client });
   if (!result.ok) {
     return json(
       { error: "That isn't your account's email address. Type it exactly as shown.", typed: typeof typed === "string" ? typed.slice(0, 300) : "" },

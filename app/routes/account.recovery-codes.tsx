@@ -4,7 +4,6 @@ import { requireSignedIn } from "~/auth/session.server";
 import { isRecentlyAuthenticated, stepUpPath } from "~/auth/step-up.server";
 import { getTwoFactorStatus, regenerateRecoveryCodes } from "~/auth/two-factor.server";
 import { RecoveryCodes } from "~/components/recovery-codes";
-import { readClientInfo } from "~/lib/client-info.server";
 
 export const meta: MetaFunction = () => [{ title: "New recovery codes · Latchkey" }];
 
@@ -21,7 +20,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 export async function action({ request, context }: ActionFunctionArgs) {
   const { user, session } = await requireSignedIn(request, context);
   if (!isRecentlyAuthenticated(session, context.now())) throw redirect(stepUpPath(HERE), { status: 303 });
-  const result = await regenerateRecoveryCodes(context, { userId: user.id, email: user.email, client: readClientInfo(request) });
+  const result = await regenerateRecoveryCodes(context, { userId: user.id, email: user.email, client: context.client });
   if (!result.ok) throw redirect("/account#two-factor", { status: 303 });
   return json({ recoveryCodes: result.recoveryCodes, appHost: new URL(context.config.appUrl).host });
 }

@@ -6,7 +6,6 @@ import { readSessionToken } from "~/auth/session.server";
 import { signInResponse } from "~/auth/sign-in-response.server";
 import { completeSecondFactor, findPendingSignIn } from "~/auth/two-factor.server";
 import { Field } from "~/components/field";
-import { readClientInfo } from "~/lib/client-info.server";
 import { maskEmail } from "~/lib/email-address";
 import { readForm } from "~/lib/form.server";
 import { passThroughRetryAfter } from "~/lib/route-headers";
@@ -35,7 +34,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const form = await readForm(request);
   const kind = form.get("kind") === "recovery" ? "recovery" : "totp";
   const code = form.get("code");
-  const client = readClientInfo(request);
+  const client = context.client;
   const result = await completeSecondFactor(context, {
     pendingToken: await readPendingToken(request, context.config),
     kind,

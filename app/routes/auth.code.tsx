@@ -6,7 +6,6 @@ import { readSessionToken } from "~/auth/session.server";
 import { signInResponse } from "~/auth/sign-in-response.server";
 import { isWellFormedCode, redeemCode } from "~/auth/sign-in.server";
 import { CodeForm, ResendForm } from "~/components/code-form";
-import { readClientInfo } from "~/lib/client-info.server";
 import { checkEmail } from "~/lib/email-address";
 import { passThroughRetryAfter } from "~/lib/route-headers";
 
@@ -37,7 +36,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     return json<ActionData>({ email, error: "Enter the 6-digit code from the email.", canResend: false }, { status: 400 });
   }
 
-  const client = readClientInfo(request);
+  const client = context.client;
   const result = await redeemCode(context, {
     email,
     code,

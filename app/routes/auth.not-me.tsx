@@ -9,7 +9,6 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-
 import { signOutEverywhereWithLink } from "~/auth/account.server";
 import { serializeExpiredSessionCookie } from "~/auth/session.server";
 import { inspectVerificationToken } from "~/auth/verification.server";
-import { readClientInfo } from "~/lib/client-info.server";
 import { maskEmail } from "~/lib/email-address";
 import { readForm } from "~/lib/form.server";
 
@@ -42,7 +41,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const form = await readForm(request);
-  const result = await signOutEverywhereWithLink(context, { token: form.get("token"), client: readClientInfo(request) });
+  const result = await signOutEverywhereWithLink(context, { token: form.get("token"), client: context.client });
   if (!result.ok) {
     return json({ state: "problem" as const, message: PROBLEMS[result.reason].message }, { status: PROBLEMS[result.reason].status });
   }

@@ -13,7 +13,6 @@ import { signInResponse } from "~/auth/sign-in-response.server";
 import { redeemMagicLink } from "~/auth/sign-in.server";
 import { inspectVerificationToken } from "~/auth/verification.server";
 import { LINK_PROBLEMS, rateLimitedMessage } from "~/auth/messages";
-import { readClientInfo } from "~/lib/client-info.server";
 import { maskEmail } from "~/lib/email-address";
 import { passThroughRetryAfter } from "~/lib/route-headers";
 
@@ -38,7 +37,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const form = await readForm(request);
-  const client = readClientInfo(request);
+  const client = context.client;
   const result = await redeemMagicLink(context, {
     token: form.get("token"),
     client,

@@ -6,7 +6,6 @@ import { getSignedIn } from "~/auth/session.server";
 import { requestSignInEmail } from "~/auth/sign-in.server";
 import { CodeForm } from "~/components/code-form";
 import { Field } from "~/components/field";
-import { readClientInfo } from "~/lib/client-info.server";
 import { checkEmail } from "~/lib/email-address";
 import { passThroughRetryAfter } from "~/lib/route-headers";
 import { DEFAULT_REDIRECT, safeRedirectPath } from "~/lib/safe-redirect";
@@ -39,7 +38,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const result = await requestSignInEmail(context, {
     email: checked.email,
     redirectTo: safeRedirectPath(form.get("redirectTo")),
-    client: readClientInfo(request),
+    client: context.client,
   });
   if (!result.ok && result.reason === "rate-limited") {
     return json<ActionData>(

@@ -1,14 +1,13 @@
 import { redirect, type ActionFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link } from "@remix-run/react";
 import { readSessionToken, serializeExpiredSessionCookie, signOut } from "~/auth/session.server";
-import { readClientInfo } from "~/lib/client-info.server";
 
 export const meta: MetaFunction = () => [{ title: "Sign out · Latchkey" }];
 
 /** Sign-out ends the session on the server (SES-3): a copied cookie stops working too. */
 export async function action({ request, context }: ActionFunctionArgs) {
   const token = await readSessionToken(request, context.config);
-  if (token) await signOut(context, { token, client: readClientInfo(request) });
+  if (token) await signOut(context, { token, client: context.client });
   return redirect("/", {
     status: 303,
     headers: { "Set-Cookie": await serializeExpiredSessionCookie(context.config) },

@@ -5,7 +5,6 @@ import { requireSignedIn } from "~/auth/session.server";
 import { isRecentlyAuthenticated, stepUpPath } from "~/auth/step-up.server";
 import { beginTotpEnrollment, disableTwoFactor, getTwoFactorStatus } from "~/auth/two-factor.server";
 import { findGitHubIdentity } from "~/auth/linked-identity.server";
-import { readClientInfo } from "~/lib/client-info.server";
 import { readForm } from "~/lib/form.server";
 import { formatDate } from "~/lib/dates";
 
@@ -38,7 +37,7 @@ const confirmFirst = (next: string) => redirect(stepUpPath(next), { status: 303 
 export async function action({ request, context }: ActionFunctionArgs) {
   const { user, session } = await requireSignedIn(request, context);
   const form = await readForm(request);
-  const client = readClientInfo(request);
+  const client = context.client;
   switch (form.get("intent")) {
     case "revoke-session": {
       const sessionId = form.get("sessionId");

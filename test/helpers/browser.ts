@@ -1,0 +1,106 @@
+/**
+ * A browser for integration tests: keeps its own cookies (session, pending 2FA, device), sends a real
+ * user agent, an IP and Cloudflare's location, and waits for the Worker's waitUntil work after every
+ * request, so emails sent after the response are in the outbox when the next line runs.
+ */
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import worker from "~/worker";
+import { ORIGIN, lastMailTo, letTimePass, tokenIn } from "./app";
+
+export const FIREFOX_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+export const SAFARI_IPHONE =
+  "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
+export const CHROME_WINDOWS =
+  "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
+
+export class Browser {
+  readonly cookies = new Map<string, string>();
+
+  constructor(
+    readonly userAgent = FIREFOX_LINUX,
+    readonly place: { ip: string; country: string; city: string } = { ip: "203.0.113.10", country: "DE", city: "Berlin" },
+  ) {}
+
+  get cookieHeader(): string {
+    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; ");
+  }
+
+  async fetch(path: string, init: RequestInit = {}): Promise<Response> {
+    const target = new URL(path, ORIGIN);
+    const headers = new Headers(init.headers);
+    headers.set("Host", target.host);
+    headers.set("User-Agent", this.userAgent);
+    headers.set("CF-Connecting-IP", this.place.ip);
+    if (this.cookies.size) headers.set("Cookie", this.cookieHeader);
+    const request = new Request(target, {
+      ...init,
+      headers,
+      redirect: "manual",
+      cf: { country: this.place.country, city: this.place.city },
+    } as RequestInit);
+    const ctx = createExecutionContext();
+    const response = await worker.fetch(request, env as Env, ctx);
+    await waitOnExecutionContext(ctx);
+    this.store(response);
+    return response;
+  }
+
+  get(path: string): Promise<Response> {
+    return this.fetch(path);
+  }
+
+  post(path: string, form: Record<string, string>): Promise<Response> {
+    return this.fetch(path, {
+      method: "POST",
+      body: new URLSearchParams(form).toString(),
+      headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: ORIGIN },
+    });
+  }
+
+  /** Requests a sign-in email and redeems its link; returns the final POST's response (303). */
+  async signInWithEmail(email: string): Promise<Response> {
+    await letTimePass(31);
+    const sent = await this.post("/login", { email });
+    if (sent.status !== 200) throw new Error(`POST /login answered ${sent.status}`);
+    return this.post("/auth/verify", { token: tokenIn(await lastMailTo(email)) });
+  }
+
+  private store(response: Response) {
+    for (const header of response.headers.getSetCookie()) {
+      const [pair, ...attributes] = header.split(";");
+      const eq = pair!.indexOf("=");
+      const name = pair!.slice(0, eq).trim();
+      const value = pair!.slice(eq + 1).trim();
+      const expired = attributes.some((a) => /^\s*max-age=0\s*$/i.test(a) || /^\s*expires=Thu, 01 Jan 1970/i.test(a));
+      if (expired || value === "") this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+  }
+}
+
+/** RFC 6238 TOTP (HMAC-SHA-1, 30 s, 6 digits), written independently of the app's library. */
+export async function totp(base32Secret: string, at: number = Date.now(), stepOffset = 0): Promise<string> {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  const clean = base32Secret.replace(/[\s=]/g, "").toUpperCase();
+  let bits = "";
+  for (const char of clean) bits += alphabet.indexOf(char).toString(2).padStart(5, "0");
+  const key = new Uint8Array(Math.floor(bits.length / 8)).map((_, i) => parseInt(bits.slice(i * 8, i * 8 + 8), 2));
+  const counter = Math.floor(at / 1000 / 30) + stepOffset;
+  const message = new DataView(new ArrayBuffer(8));
+  message.setUint32(0, Math.floor(counter / 2 ** 32));
+  message.setUint32(4, counter >>> 0);
+  const hmacKey = await crypto.subtle.importKey("raw", key, { name: "HMAC", hash: "SHA-1" }, false, ["sign"]);
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", hmacKey, message.buffer));
+  const offset = mac[mac.length - 1]! & 0x0f;
+  const value = ((mac[offset]! & 0x7f) << 24) | (mac[offset + 1]! << 16) | (mac[offset + 2]! << 8) | mac[offset + 3]!;
+  return String(value % 1_000_000).padStart(6, "0");
+}
+
+/**
+ * Waits until at least `margin` ms remain in the current 30-second step, so a code computed for
+ * "one step back" is still one step back when the Worker checks it.
+ */
+export async function awayFromStepBoundary(margin = 3000): Promise<void> {
+  const intoStep = Date.now() % 30_000;
+  if (30_000 - intoStep < margin) await new Promise((resolve) => setTimeout(resolve, 30_000 - intoStep + 50));
+}

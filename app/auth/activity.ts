@@ -34,7 +34,7 @@ export interface ActivityEntry {
 const WHAT: Record<string, (detail: string | null) => string> = {
   sign_in: (d) => `Signed in ${describeSignInMethod(d)}`.trim(),
   sign_out: () => "Signed out",
-  new_device: (d) => `Signed in from a new device ${describeSignInMethod(d)}`.trim(),
+  new_device: () => "Emailed you about a sign-in from a new device",
   github_linked: (d) => (d ? `Linked GitHub account @${d}` : "Linked a GitHub account"),
   session_revoked: () => "Signed out a session",
   other_sessions_revoked: (d) => (d && d !== "1" ? `Signed out ${d} other sessions` : "Signed out the other sessions"),
@@ -58,5 +58,6 @@ export function describeActivity(entry: ActivityEntry): string | null {
   const from = describeBrowser(entry.userAgent);
   const where = describeLocation(entry.country);
   const browser = from === "An unknown browser" ? "an unknown browser" : from;
-  return `${what(entry.detail)} from ${browser}${where ? `, ${where}` : ""}`;
+  const device = `${browser}${where ? `, ${where}` : ""}`;
+  return entry.type === "new_device" ? `${what(entry.detail)} (${device})` : `${what(entry.detail)} from ${device}`;
 }

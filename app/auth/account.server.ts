@@ -117,7 +117,6 @@ const SHOWN_EVENTS = [
   "two_factor_disabled",
   "two_factor_failed",
   "recovery_codes_generated",
-  "recovery_code_used",
   "code_failed",
   "code_burned",
   "code_lockout",

@@ -147,7 +147,6 @@ export async function confirmTotpEnrollment(
   if (!(results[0]!.results as unknown[]).length) return { ok: false, reason: "no-enrollment" };
 
   recordAuthEvent(deps, { type: "two_factor_enabled", userId, client });
-  recordAuthEvent(deps, { type: "recovery_codes_generated", userId, client });
   sendSecurityNotice(deps, client, {
     to: email,
     subject: "Two-factor authentication is on",

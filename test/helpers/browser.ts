@@ -7,6 +7,8 @@ import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:
 import worker from "~/worker";
 import { ORIGIN, lastMailTo, letTimePass, tokenIn } from "./app";
 
+export { awayFromStepBoundary, totp } from "./totp";
+
 export const FIREFOX_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
 export const SAFARI_IPHONE =
   "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
@@ -76,31 +78,4 @@ export class Browser {
       else this.cookies.set(name, value);
     }
   }
-}
-
-/** RFC 6238 TOTP (HMAC-SHA-1, 30 s, 6 digits), written independently of the app's library. */
-export async function totp(base32Secret: string, at: number = Date.now(), stepOffset = 0): Promise<string> {
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  const clean = base32Secret.replace(/[\s=]/g, "").toUpperCase();
-  let bits = "";
-  for (const char of clean) bits += alphabet.indexOf(char).toString(2).padStart(5, "0");
-  const key = new Uint8Array(Math.floor(bits.length / 8)).map((_, i) => parseInt(bits.slice(i * 8, i * 8 + 8), 2));
-  const counter = Math.floor(at / 1000 / 30) + stepOffset;
-  const message = new DataView(new ArrayBuffer(8));
-  message.setUint32(0, Math.floor(counter / 2 ** 32));
-  message.setUint32(4, counter >>> 0);
-  const hmacKey = await crypto.subtle.importKey("raw", key, { name: "HMAC", hash: "SHA-1" }, false, ["sign"]);
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", hmacKey, message.buffer));
-  const offset = mac[mac.length - 1]! & 0x0f;
-  const value = ((mac[offset]! & 0x7f) << 24) | (mac[offset + 1]! << 16) | (mac[offset + 2]! << 8) | mac[offset + 3]!;
-  return String(value % 1_000_000).padStart(6, "0");
-}
-
-/**
- * Waits until at least `margin` ms remain in the current 30-second step, so a code computed for
- * "one step back" is still one step back when the Worker checks it.
- */
-export async function awayFromStepBoundary(margin = 3000): Promise<void> {
-  const intoStep = Date.now() % 30_000;
-  if (30_000 - intoStep < margin) await new Promise((resolve) => setTimeout(resolve, 30_000 - intoStep + 50));
 }

@@ -19,6 +19,7 @@ import { securityHeaders } from "./worker/middleware/security-headers";
 import { sameOriginPosts } from "./worker/middleware/same-origin-posts";
 import { formBodies } from "./worker/middleware/form-bodies";
 import { renderStatusPage, type StatusPage } from "./worker/status-page";
+import { purgeExpiredRows } from "./worker/purge";
 
 const MAX_BODY_BYTES = 16 * 1024;
 
@@ -181,4 +182,16 @@ app.all("*", (c) => {
   return handleRemixRequest(c.req.raw, context);
 });
 
-export default app;
+export default {
+  fetch: app.fetch,
+  /** The daily cron trigger (wrangler.toml): purge rows that can never be used again. */
+  async scheduled(controller: ScheduledController, env: Env) {
+    const result = readConfig(env);
+    if (!result.ok) {
+      console.error(`purge skipped: ${result.problems.join("; ")}`);
+      return;
+    }
+    const purged = await purgeExpiredRows(env.DB, new Date(controller.scheduledTime), result.config.sessionIdleMs);
+    console.log(`purged ${JSON.stringify(purged)}`);
+  },
+} satisfies ExportedHandler<Env>;

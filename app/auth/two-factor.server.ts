@@ -153,7 +153,7 @@ export async function confirmTotpEnrollment(
     heading: "Two-factor authentication was turned on",
     paragraphs: [
       "Signing in to your Latchkey account now also needs a code from your authenticator app (or one of your recovery codes).",
-      "If you didn't do this, someone may have access to your account: sign in, turn it off, and sign out everywhere from your account page.",
+      "If you didn't do this, someone who can read your email has changed your account: secure your email account first, then contact the site's administrator.",
     ],
   });
   return { ok: true, recoveryCodes: codes };

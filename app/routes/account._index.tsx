@@ -56,6 +56,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
       });
     }
     case "setup-2fa": {
+      // Also behind step-up: a stolen session that turned 2FA on would lock the owner out of their account.
+      if (!isRecentlyAuthenticated(session, context.now())) throw confirmFirst("/account#two-factor");
       const { ok } = await beginTotpEnrollment(context, { userId: user.id });
       if (!ok) return json<ActionData>({ error: "Two-factor authentication is already on." }, { status: 409 });
       throw redirect("/account/2fa", { status: 303 });
@@ -134,9 +136,7 @@ export default function Account() {
                 </button>
               </Form>
             </div>
-            {!data.recentlyAuthenticated ? (
-              <p className="muted small">These changes first ask you to confirm it's you with a code we email you.</p>
-            ) : null}
+            {!data.recentlyAuthenticated ? <StepUpHint /> : null}
           </>
         ) : (
           <>
@@ -149,6 +149,7 @@ export default function Account() {
                 Set up authenticator app
               </button>
             </Form>
+            {!data.recentlyAuthenticated ? <StepUpHint /> : null}
           </>
         )}
       </section>
@@ -226,5 +227,13 @@ export default function Account() {
         </p>
       </section>
     </main>
+  );
+}
+
+function StepUpHint() {
+  return (
+    <p className="muted small">
+      You signed in more than 10 minutes ago, so we'll first email you a code to confirm it's you.
+    </p>
   );
 }

@@ -103,6 +103,16 @@ describe("changes that need a recent sign-in", () => {
     expect((await browser.post("/account", { intent: "disable-2fa" })).status).toBe(303);
   });
 
+  it("asks an older session to confirm before turning 2FA on, so a stolen cookie can't lock the owner out", async () => {
+    const browser = new Browser();
+    await browser.signInWithEmail(EMAIL);
+    await ageSessions(11);
+    const response = await browser.post("/account", { intent: "setup-2fa" });
+    expect(response.status).toBe(303);
+    expect(response.headers.get("Location")).toBe("/account/confirm?next=%2Faccount%23two-factor");
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM totp_credentials").first("n")).toBe(0);
+  });
+
   it("puts new recovery codes and account deletion behind the same confirmation", async () => {
     const browser = await signedInWithTwoFactor();
     await ageSessions(11);

@@ -142,8 +142,9 @@ export type SignOutEverywhereResult = { ok: true; sessionsEnded: number } | { ok
 
 /**
  * The "This wasn't me" link from a new-device alert (POST only, after a confirm page). One batch
- * consumes the link, ends every session and pending sign-in of the account, and retires any sign-in
- * email still in flight, so whoever got in is out and can't use a link they requested.
+ * consumes the link, ends every session and pending sign-in of the account, forgets its known devices,
+ * and retires any sign-in email still in flight, so whoever got in is out, can't use a link they
+ * requested, and is reported again if they come back.
  */
 export async function signOutEverywhereWithLink(
   deps: AccountDeps,
@@ -166,6 +167,8 @@ export async function signOutEverywhereWithLink(
       .bind(at, stamp, tokenHash),
     d1.prepare(`DELETE FROM sessions WHERE user_id = ${account}`).bind(at, stamp),
     d1.prepare(`DELETE FROM pending_sign_ins WHERE user_id = ${account}`).bind(at, stamp),
+    // Every browser is a stranger again: the next sign-in from any of them, the intruder's too, alerts.
+    d1.prepare(`DELETE FROM known_devices WHERE user_id = ${account}`).bind(at, stamp),
     d1
       .prepare(
         `UPDATE verification_tokens SET superseded_at = ?1

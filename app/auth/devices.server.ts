@@ -2,7 +2,7 @@
  * New-device alerts. A long-lived signed cookie names each browser; a sign-in from a browser this user
  * hasn't used before (no known device cookie, and no earlier device with the same browser and country)
  * gets an email with a one-time "This wasn't me" link that signs out everywhere. The first device an
- * account ever signs in from is recorded silently: there is nobody else to warn.
+ * account ever signs in from is recorded silently (users.first_device_at): there is nobody else to warn.
  */
 import type { AppConfig } from "~/lib/env.server";
 import type { Database } from "~/lib/db.server";
@@ -66,15 +66,14 @@ async function noteDevice(
   const at = now.getTime();
   const d1 = deps.db.$client;
   const deviceHash = await sha256Hex(deviceId);
-  const [seen, upsert] = await d1.batch([
+  const [seen, upsert, first] = await d1.batch([
     d1
       .prepare(
-        `SELECT users.email AS email,
-           (SELECT count(*) FROM known_devices WHERE user_id = ?1) AS devices,
-           (SELECT count(*) FROM known_devices WHERE user_id = ?1 AND user_agent IS ?3 AND country IS ?4) AS same_browser
+        `SELECT users.email AS email, users.first_device_at AS first_device_at,
+           (SELECT count(*) FROM known_devices WHERE user_id = ?1 AND user_agent IS ?2 AND country IS ?3) AS same_browser
          FROM users WHERE users.id = ?1`,
       )
-      .bind(userId, deviceHash, client.userAgent, client.country),
+      .bind(userId, client.userAgent, client.country),
     d1
       .prepare(
         `INSERT INTO known_devices (user_id, device_hash, user_agent, country, first_seen_at, last_seen_at)
@@ -83,11 +82,13 @@ async function noteDevice(
          RETURNING first_seen_at`,
       )
       .bind(userId, deviceHash, client.userAgent, client.country, at),
+    d1.prepare(`UPDATE users SET first_device_at = ?2 WHERE id = ?1 AND first_device_at IS NULL`).bind(userId, at),
   ]);
-  const row = (seen!.results as { email: string; devices: number; same_browser: number }[])[0];
+  const row = (seen!.results as { email: string; first_device_at: number | null; same_browser: number }[])[0];
   const firstSeen = (upsert!.results as { first_seen_at: number }[])[0]?.first_seen_at;
   if (!row) return { newDevice: false };
-  const newDevice = firstSeen === at && row.devices > 0 && row.same_browser === 0;
+  // The account's very first device (first.meta.changes === 1) is recorded without an alert.
+  const newDevice = firstSeen === at && first!.meta.changes === 0 && row.same_browser === 0;
   if (!newDevice) return { newDevice: false };
 
   recordAuthEvent(deps, { type: "new_device", detail: method, userId, client });

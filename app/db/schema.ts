@@ -11,6 +11,9 @@ export const users = sqliteTable("users", {
   email: text("email").notNull().unique(),
   emailVerifiedAt: integer("email_verified_at", { mode: "timestamp_ms" }),
   createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  // When the account's first device was recorded. Until then a sign-in alerts nobody (there is no one
+  // else to warn); after it, any device not in known_devices is new, even once they've all been forgotten.
+  firstDeviceAt: integer("first_device_at", { mode: "timestamp_ms" }),
 });
 
 export const sessions = sqliteTable(

@@ -7,7 +7,7 @@ import {
 } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { signOutEverywhereWithLink } from "~/auth/account.server";
-import { serializeExpiredSessionCookie } from "~/auth/session.server";
+import { readSessionToken, serializeExpiredSessionCookie, validateSessionToken } from "~/auth/session.server";
 import { inspectVerificationToken } from "~/auth/verification.server";
 import { maskEmail } from "~/lib/email-address";
 import { readForm } from "~/lib/form.server";
@@ -45,10 +45,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (!result.ok) {
     return json({ state: "problem" as const, message: PROBLEMS[result.reason].message }, { status: PROBLEMS[result.reason].status });
   }
-  // This browser's session (if any) ended with the others; drop its cookie too.
+  // If this browser was signed in to that account, its session ended with the others: drop the cookie.
+  // A browser signed in to a different account keeps its session.
+  const token = await readSessionToken(request, context.config);
+  const stillSignedIn = token !== null && (await validateSessionToken(context.db, token, { now: context.now(), config: context.config }));
   return json(
     { state: "done" as const, sessionsEnded: result.sessionsEnded },
-    { headers: { "Set-Cookie": await serializeExpiredSessionCookie(context.config) } },
+    stillSignedIn ? undefined : { headers: { "Set-Cookie": await serializeExpiredSessionCookie(context.config) } },
   );
 }
 

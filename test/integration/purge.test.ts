@@ -1,4 +1,4 @@
-import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
+import { createScheduledController, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "~/worker";
 import { count } from "../helpers/app";
@@ -6,9 +6,7 @@ import { count } from "../helpers/app";
 const DAY = 24 * 60 * 60 * 1000;
 
 async function runCron(at: number) {
-  const ctx = createExecutionContext();
-  await worker.scheduled(createScheduledController({ scheduledTime: at, cron: "17 3 * * *" }), env as Env, ctx);
-  await waitOnExecutionContext(ctx);
+  await worker.scheduled(createScheduledController({ scheduledTime: at, cron: "17 3 * * *" }), env as Env);
 }
 
 describe("the daily purge", () => {

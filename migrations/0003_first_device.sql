@@ -1,0 +1,1 @@
+ALTER TABLE `users` ADD `first_device_at` integer;

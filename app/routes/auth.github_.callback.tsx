@@ -70,9 +70,13 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   if (result.ok) {
     const response = await signInResponse(request, context, result.outcome, client);
     headers.forEach((value) => response.headers.append("Set-Cookie", value));
+    response.headers.set("Referrer-Policy", "no-referrer");
     throw response;
   }
-  if (result.reason === "cancelled") throw redirect("/login?github=cancelled", { status: 303, headers });
+  if (result.reason === "cancelled") {
+    headers.set("Referrer-Policy", "no-referrer");
+    throw redirect("/login?github=cancelled", { status: 303, headers });
+  }
   if (result.reason === "rate-limited") {
     headers.set("Retry-After", String(result.retryAfterSeconds));
     return json(

@@ -137,7 +137,7 @@ ${field("email1", "Email 1", "octo-tester@example.com", 'type="email" maxlength=
 ${check("verified1", "Email 1 is verified", true)}
 ${field("email2", "Email 2 (optional)", "", 'type="email" maxlength="254" autocomplete="off"')}
 ${check("verified2", "Email 2 is verified", false)}
-<fieldset class="check-group"><legend>Primary email</legend>${check("primary", "Email 1", true, "radio", "1")}${check("primary", "Email 2", false, "radio", "2")}</fieldset>
+<fieldset class="check-group"><legend>Primary email</legend>${check("primary", "Email 1 is primary", true, "radio", "1")}${check("primary", "Email 2 is primary", false, "radio", "2")}</fieldset>
 <div class="actions">
 <button type="submit" name="decision" value="authorize">Authorize</button>
 <button type="submit" name="decision" value="cancel" class="secondary" formnovalidate>Cancel</button>

@@ -12,7 +12,7 @@ import { createRequestHandler, type AppLoadContext, type ServerBuild } from "@re
 import * as remixBuild from "../build/server/index.js";
 import { readClientInfo } from "~/lib/client-info.server";
 import { createDb, type Database } from "~/lib/db.server";
-import { readConfig, type AppConfig } from "~/lib/env.server";
+import { GITHUB_STAND_IN_PATH, isLoopbackUrl, readConfig, type AppConfig } from "~/lib/env.server";
 import { createMailer, type Mailer } from "~/lib/mailer.server";
 import { getSignedIn } from "~/auth/session.server";
 import { securityHeaders } from "./worker/middleware/security-headers";
@@ -20,6 +20,7 @@ import { sameOriginPosts } from "./worker/middleware/same-origin-posts";
 import { formBodies } from "./worker/middleware/form-bodies";
 import { renderStatusPage, type StatusPage } from "./worker/status-page";
 import { purgeExpiredRows } from "./worker/purge";
+import { githubStandIn } from "./worker/github-stand-in";
 
 const MAX_BODY_BYTES = 16 * 1024;
 
@@ -103,6 +104,15 @@ app.use(async (c, next) => {
   await next();
   // For `npm run bench` only: how many D1 round trips the response needed (work after it isn't counted).
   if (c.env.BENCH_COUNT_QUERIES === "true") c.res.headers.set("X-D1-Queries", String(queries));
+});
+
+// The local GitHub stand-in: only without GitHub credentials, with a loopback APP_URL, and for requests
+// to a loopback host; otherwise /dev/github/* falls through to the 404 page. Mounted before the
+// same-origin check because its token endpoint is called server-to-server, as GitHub's is.
+app.all(`${GITHUB_STAND_IN_PATH}/*`, async (c, next) => {
+  const github = c.get("config").github;
+  if (!github?.standIn || !isLoopbackUrl(c.req.url)) return next();
+  return githubStandIn.fetch(c.req.raw, { kv: c.env.RATE_LIMITS, github, stylesheet });
 });
 
 app.use(

@@ -1,5 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Form, useLoaderData, useNavigation } from "@remix-run/react";
+import { getGitHubIdentity } from "~/auth/github.server";
 import { requireSignedIn } from "~/auth/session.server";
 
 export const meta: MetaFunction = () => [{ title: "Dashboard · Latchkey" }];
@@ -9,6 +10,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return {
     email: user.email,
     memberSince: user.createdAt.toISOString(),
+    github: await getGitHubIdentity(context.db, user.id),
     session: {
       createdAt: session.createdAt.toISOString(),
       expiresAt: session.expiresAt.toISOString(),
@@ -30,6 +32,17 @@ export default function Dashboard() {
         <p className="lead">
           Signed in as <strong data-testid="user-email">{data.email}</strong>
         </p>
+        {data.github ? (
+          <p className="linked-account">
+            {data.github.avatarUrl ? (
+              <img className="avatar" src={data.github.avatarUrl} alt={`GitHub avatar of @${data.github.login}`} width={40} height={40} />
+            ) : null}
+            <span>
+              GitHub: <strong data-testid="github-login">@{data.github.login}</strong>
+              {data.github.name ? <span className="muted"> ({data.github.name})</span> : null}
+            </span>
+          </p>
+        ) : null}
         <h2>This session</h2>
         <dl className="details">
           <dt>Signed in</dt>

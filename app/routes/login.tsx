@@ -18,7 +18,12 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const redirectTo = safeRedirectPath(new URL(request.url).searchParams.get("redirectTo"));
   // Already signed in: nothing to do here.
   if (await getSignedIn(request, context)) throw redirect(redirectTo, { status: 303 });
-  return { redirectTo };
+  return {
+    redirectTo,
+    // Shown only when GitHub sign-in is configured (or the local stand-in runs).
+    github: context.config.github !== null,
+    githubCancelled: new URL(request.url).searchParams.get("github") === "cancelled",
+  };
 }
 
 type ActionData =
@@ -52,7 +57,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function Login() {
-  const { redirectTo } = useLoaderData<typeof loader>();
+  const { redirectTo, github, githubCancelled } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>() as ActionData | undefined;
   const navigation = useNavigation();
   const sending = navigation.state !== "idle" && navigation.formAction?.startsWith("/login");
@@ -90,6 +95,25 @@ export default function Login() {
         <p className="lead">
           Enter your email and we'll send you a link and a code to sign in. New here? The same email creates your account.
         </p>
+        {githubCancelled && !actionData ? (
+          <div className="alert error" role="alert">
+            GitHub sign-in was cancelled. Try again, or use your email below.
+          </div>
+        ) : null}
+        {github ? (
+          <>
+            {/* A plain link: the redirect to GitHub works without JavaScript. */}
+            <a
+              className="button secondary full"
+              href={redirectTo === DEFAULT_REDIRECT ? "/auth/github" : `/auth/github?redirectTo=${encodeURIComponent(redirectTo)}`}
+            >
+              Continue with GitHub
+            </a>
+            <p className="divider">
+              <span>or</span>
+            </p>
+          </>
+        ) : null}
         {actionData?.status === "mail-failed" ? (
           <div className="alert error" role="alert">
             We couldn't send the email just now. Nothing was sent; please try again in a moment.

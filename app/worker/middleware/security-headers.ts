@@ -22,7 +22,8 @@ export function securityHeaders(): MiddlewareHandler {
         "default-src 'self'",
         `script-src 'self' 'nonce-${nonce}'`,
         "style-src 'self'",
-        "img-src 'self' data:",
+        // GitHub avatars on the dashboard (the local stand-in serves its own from 'self').
+        "img-src 'self' data: https://avatars.githubusercontent.com",
         "font-src 'self'",
         "connect-src 'self'",
         "form-action 'self'",

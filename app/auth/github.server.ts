@@ -1,0 +1,267 @@
+/**
+ * Sign-in with GitHub: start (redirect to GitHub with state + PKCE), finish (check, exchange, fetch the
+ * profile), find or link or create the Latchkey user, then the same session start, security log and
+ * redirect handling as the email paths. Linking rules: docs/decisions/004-github-account-linking.md.
+ */
+import { OAuth2RequestError } from "arctic";
+import { identities } from "~/db/schema";
+import { and, desc, eq } from "drizzle-orm";
+import { renderNoticeEmail } from "~/emails/notice-email";
+import type { ClientInfo } from "~/lib/client-info.server";
+import { appCookie, readCookieValue, serializeExpiredCookie } from "~/lib/cookies.server";
+import { generateId } from "~/lib/crypto.server";
+import type { Database } from "~/lib/db.server";
+import type { AppConfig, GitHubConfig } from "~/lib/env.server";
+import { consumeRateLimit } from "~/lib/rate-limit.server";
+import { safeRedirectPath } from "~/lib/safe-redirect";
+import { describeBrowser, describeLocation } from "~/lib/user-agent";
+import { recordAuthEvent } from "./events.server";
+import {
+  GITHUB_STATE_MAX_AGE_SECONDS,
+  GITHUB_TIMEOUT_MS,
+  GitHubUnavailableError,
+  createGitHubAuthenticator,
+  githubStateCookieName,
+  type GitHubProfile,
+} from "./github-oauth.server";
+import type { SignInDeps } from "./sign-in.server";
+import { bindNumbered, startSessionForUser, type SignInOutcome } from "./start-session.server";
+
+type WithGitHub = AppConfig & { github: GitHubConfig };
+
+export type GitHubProblem =
+  | "cancelled"
+  | "provider-error"
+  | "invalid-state"
+  | "unavailable"
+  | "rejected"
+  | "no-verified-email"
+  | "signup-closed";
+
+export type GitHubSignInResult =
+  | { ok: true; outcome: SignInOutcome }
+  | { ok: false; reason: GitHubProblem }
+  | { ok: false; reason: "rate-limited"; retryAfterSeconds: number };
+
+/** Where to go after GitHub: its own short-lived signed cookie, re-validated when read (WEB-2). */
+const redirectCookie = (config: AppConfig) => appCookie(config, "latchkey_github_to", GITHUB_STATE_MAX_AGE_SECONDS);
+
+function requireGitHub(config: AppConfig): WithGitHub {
+  if (!config.github) throw new Response("Not Found", { status: 404 });
+  return config as WithGitHub;
+}
+
+/**
+ * The redirect to GitHub's authorize page, setting the state cookie (from the strategy) and the
+ * redirectTo cookie. 404 when GitHub sign-in is off.
+ */
+export async function startGitHubSignIn(config: AppConfig, { redirectTo }: { redirectTo: unknown }): Promise<Response> {
+  const withGitHub = requireGitHub(config);
+  // The strategy treats a `state` in the URL as a callback; start from the bare path so it never does.
+  const start = new Request(new URL("/auth/github", config.appUrl));
+  let response: Response;
+  try {
+    await createGitHubAuthenticator(withGitHub).authenticate("github", start);
+    throw new Error("the GitHub strategy returned without redirecting");
+  } catch (thrown) {
+    if (!(thrown instanceof Response)) throw thrown;
+    response = thrown;
+  }
+  response.headers.append("Set-Cookie", await redirectCookie(config).serialize(safeRedirectPath(redirectTo)));
+  return response;
+}
+
+/** Set-Cookie values that end the GitHub flow's cookies: state and redirectTo are single use (OA-1). */
+export async function expiredGitHubCookies(config: AppConfig): Promise<string[]> {
+  const secure = config.secureCookies ? "; Secure" : "";
+  return [
+    `${githubStateCookieName(config)}=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax${secure}`,
+    await serializeExpiredCookie(redirectCookie(config)),
+  ];
+}
+
+/**
+ * Handles GitHub's redirect back: every expected failure is a reason, never an exception; only bugs
+ * and infrastructure faults (D1 down) throw.
+ */
+export async function completeGitHubSignIn(
+  deps: SignInDeps,
+  { request, client, previousSessionToken, timeoutMs = GITHUB_TIMEOUT_MS }: {
+    request: Request;
+    client: ClientInfo;
+    previousSessionToken: string | null;
+    timeoutMs?: number;
+  },
+): Promise<GitHubSignInResult> {
+  const config = requireGitHub(deps.config);
+  const refuse = (reason: GitHubProblem, detail: string = reason, email?: string | null) => {
+    recordAuthEvent(deps, { type: "github_refused", detail, email, client });
+    return { ok: false as const, reason };
+  };
+
+  // Same per-IP gate as redeeming a link or code (RL-1).
+  const gate = await consumeRateLimit(
+    { kv: deps.kv, now: deps.now(), waitUntil: deps.waitUntil },
+    { name: "ip-verify", subject: client.ip ?? "unknown", rate: config.limits.ipVerify },
+  );
+  if (!gate.ok) {
+    recordAuthEvent(deps, { type: "rate_limited", detail: "ip-verify", client });
+    return { ok: false, reason: "rate-limited", retryAfterSeconds: gate.retryAfterSeconds };
+  }
+
+  const params = new URL(request.url).searchParams;
+  const error = params.get("error");
+  if (error === "access_denied") return refuse("cancelled");
+  if (error) return refuse("provider-error", `provider-error: ${error.slice(0, 64)}`);
+  // Checked here too: without a state the strategy would start a new flow instead of refusing.
+  if (!params.get("state") || !params.get("code")) return refuse("invalid-state");
+
+  let profile: GitHubProfile;
+  try {
+    profile = await createGitHubAuthenticator(config, timeoutMs).authenticate("github", request);
+  } catch (thrown) {
+    if (thrown instanceof Response) throw thrown;
+    // The strategy: ReferenceError for a missing state cookie, RangeError for a state mismatch (OA-1).
+    if (thrown instanceof ReferenceError || thrown instanceof RangeError) return refuse("invalid-state");
+    if (thrown instanceof OAuth2RequestError) {
+      // An expired, used or forged code (or a verifier that doesn't match it): start again.
+      if (thrown.code === "bad_verification_code" || thrown.code === "invalid_grant") return refuse("invalid-state");
+      // Anything else is our OAuth app's configuration (client secret, callback URL): the operator must act.
+      console.error(`GitHub refused the token request: ${thrown.code}`);
+      return refuse("rejected", `rejected: ${thrown.code.slice(0, 64)}`);
+    }
+    if (thrown instanceof GitHubUnavailableError) {
+      console.warn(`GitHub sign-in: ${thrown.message}`);
+      return refuse("unavailable", `unavailable: ${thrown.why.slice(0, 120)}`);
+    }
+    throw thrown;
+  }
+
+  if (!profile.verifiedEmail) return refuse("no-verified-email", "no-verified-email");
+  const resolved = await resolveGitHubUser(deps, profile);
+  if (!resolved.ok) return refuse(resolved.reason, resolved.reason, profile.verifiedEmail);
+  if (resolved.how === "linked") {
+    recordAuthEvent(deps, { type: "github_linked", detail: profile.login, email: resolved.email, userId: resolved.userId, client });
+    deps.waitUntil(sendGitHubLinkedNotice(deps, { to: resolved.email, profile, client }));
+  }
+
+  const outcome = await startSessionForUser(deps, {
+    userId: resolved.userId,
+    redirectTo: await readCookieValue(request, redirectCookie(config)),
+    method: "github",
+    client,
+    previousSessionToken,
+  });
+  // As on the email paths: a sign-in waiting for its second factor is logged when that completes.
+  if (outcome.kind === "session") {
+    recordAuthEvent(deps, { type: "sign_in", detail: "github", email: resolved.email, userId: resolved.userId, client });
+  }
+  return { ok: true, outcome };
+}
+
+export type ResolveResult =
+  | { ok: true; userId: string; email: string; how: "returning" | "linked" | "created" }
+  | { ok: false; reason: "signup-closed" };
+
+/**
+ * The Latchkey user for a GitHub profile with a verified email: the one this GitHub id is linked to
+ * (whatever email GitHub shows now), else the user with that email (linked now), else a new user
+ * (unless sign-up is off). One D1 batch, so it is a single transaction:
+ *   1. refresh the identity's profile fields if it exists → returning user;
+ *   2. create the user, only if no identity exists and no user has the email;
+ *   3. link the identity to the user with the email, unless one exists (the unique index decides races).
+ */
+export async function resolveGitHubUser(
+  { db, config, now }: { db: Database; config: AppConfig; now: () => Date },
+  profile: GitHubProfile,
+): Promise<ResolveResult> {
+  const email = profile.verifiedEmail;
+  if (!email) throw new Error("resolveGitHubUser needs a verified email");
+  const d1 = db.$client;
+  const params = [
+    profile.id,
+    profile.login,
+    profile.name,
+    profile.avatarUrl,
+    email,
+    now().getTime(),
+    generateId("usr"),
+    config.allowSignup ? 1 : 0,
+    generateId("idn"),
+  ];
+  const identityExists = `EXISTS (SELECT 1 FROM identities WHERE provider = 'github' AND provider_user_id = ?1)`;
+  const [refreshed, created, linked] = await d1.batch([
+    bindNumbered(
+      d1,
+      `UPDATE identities SET login = ?2, name = ?3, avatar_url = ?4, email = ?5, updated_at = ?6
+       WHERE provider = 'github' AND provider_user_id = ?1
+       RETURNING user_id, (SELECT email FROM users WHERE users.id = identities.user_id) AS user_email`,
+      params,
+    ),
+    bindNumbered(
+      d1,
+      `INSERT INTO users (id, email, email_verified_at, created_at)
+       SELECT ?7, ?5, ?6, ?6 WHERE ?8 AND NOT ${identityExists}
+       ON CONFLICT (email) DO NOTHING
+       RETURNING id`,
+      params,
+    ),
+    bindNumbered(
+      d1,
+      `INSERT INTO identities (id, user_id, provider, provider_user_id, login, name, avatar_url, email, created_at, updated_at)
+       SELECT ?9, users.id, 'github', ?1, ?2, ?3, ?4, ?5, ?6, ?6 FROM users WHERE users.email = ?5
+       ON CONFLICT (provider, provider_user_id) DO NOTHING
+       RETURNING user_id`,
+      params,
+    ),
+  ]);
+  const returning = (refreshed!.results as { user_id: string; user_email: string }[])[0];
+  if (returning) return { ok: true, userId: returning.user_id, email: returning.user_email, how: "returning" };
+  const link = (linked!.results as { user_id: string }[])[0];
+  if (link) {
+    const isNew = (created!.results as { id: string }[]).length > 0;
+    return { ok: true, userId: link.user_id, email, how: isNew ? "created" : "linked" };
+  }
+  // Nothing matched. The batch is one transaction, so a parallel sign-in for this GitHub id either
+  // committed first (statement 1 would have matched) or will find ours: this is sign-up being off.
+  return { ok: false, reason: "signup-closed" };
+}
+
+/** EM-5: a new way into the account was added; tell the account's own address, with what to do. */
+async function sendGitHubLinkedNotice(
+  deps: SignInDeps,
+  { to, profile, client }: { to: string; profile: GitHubProfile; client: ClientInfo },
+): Promise<void> {
+  const where = describeLocation(client.country, client.city);
+  const message = renderNoticeEmail({
+    to,
+    appUrl: deps.config.appUrl,
+    subject: `GitHub account @${profile.login} was linked to your Latchkey account`,
+    heading: "A GitHub account was linked to your account",
+    paragraphs: [
+      `The GitHub account @${profile.login} signed in to your Latchkey account (${to}) because GitHub confirmed it owns this email address. From now on it can sign in without an email link.`,
+      "If that was you, there's nothing to do.",
+      "If it wasn't you, someone controls a GitHub account that has verified this email address. Secure your email account first, then remove the address from that GitHub account or ask GitHub support for help, and reply to the person who runs this Latchkey site so they can remove the link.",
+    ],
+    details: [
+      ["GitHub account", `@${profile.login}${profile.name ? ` (${profile.name})` : ""}`],
+      ["When", `${deps.now().toISOString().slice(0, 16).replace("T", " ")} UTC`],
+      ["Device", describeBrowser(client.userAgent)],
+      ["Where", where ? `${where}${client.ip ? ` (IP ${client.ip})` : ""}` : (client.ip ?? "Unknown")],
+    ],
+    action: { label: "Review your GitHub email addresses", url: "https://github.com/settings/emails" },
+  });
+  const sent = await deps.mailer.send(message);
+  if (!sent.ok) console.error(`GitHub linked notice failed: ${sent.error}`);
+}
+
+/** The GitHub account shown on the dashboard: the most recently used one, if any. */
+export async function getGitHubIdentity(db: Database, userId: string) {
+  const [row] = await db
+    .select({ login: identities.login, name: identities.name, avatarUrl: identities.avatarUrl })
+    .from(identities)
+    .where(and(eq(identities.userId, userId), eq(identities.provider, "github")))
+    .orderBy(desc(identities.updatedAt))
+    .limit(1);
+  return row ?? null;
+}

@@ -4,8 +4,6 @@
  * redirect handling as the email paths. Linking rules: docs/decisions/004-github-account-linking.md.
  */
 import { OAuth2RequestError } from "arctic";
-import { identities } from "~/db/schema";
-import { and, desc, eq } from "drizzle-orm";
 import { renderNoticeEmail } from "~/emails/notice-email";
 import type { ClientInfo } from "~/lib/client-info.server";
 import { appCookie, readCookieValue, serializeExpiredCookie } from "~/lib/cookies.server";
@@ -253,15 +251,4 @@ async function sendGitHubLinkedNotice(
   });
   const sent = await deps.mailer.send(message);
   if (!sent.ok) console.error(`GitHub linked notice failed: ${sent.error}`);
-}
-
-/** The GitHub account shown on the dashboard: the most recently used one, if any. */
-export async function getGitHubIdentity(db: Database, userId: string) {
-  const [row] = await db
-    .select({ login: identities.login, name: identities.name, avatarUrl: identities.avatarUrl })
-    .from(identities)
-    .where(and(eq(identities.userId, userId), eq(identities.provider, "github")))
-    .orderBy(desc(identities.updatedAt))
-    .limit(1);
-  return row ?? null;
 }

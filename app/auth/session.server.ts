@@ -5,7 +5,7 @@
  */
 import { redirect, type Cookie } from "@remix-run/cloudflare";
 import { appCookie, readCookieValue, serializeExpiredCookie } from "~/lib/cookies.server";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { sessions, users, type Session, type User } from "~/db/schema";
 import type { Database } from "~/lib/db.server";
 import type { AppConfig } from "~/lib/env.server";
@@ -19,7 +19,20 @@ export const LAST_SEEN_REFRESH_MS = 60 * 60 * 1000;
 export interface SignedIn {
   session: Session;
   user: User;
+  /** The GitHub account linked to the user (the most recently used), fetched in the same query. */
+  github: LinkedGitHub | null;
 }
+
+export interface LinkedGitHub {
+  login: string | null;
+  name: string | null;
+  avatarUrl: string | null;
+}
+
+// Correlated subqueries rather than a join: a user may have linked several GitHub accounts, and the
+// session lookup must stay one row and one D1 round trip.
+const latestGitHub = (column: "login" | "name" | "avatar_url") =>
+  sql<string | null>`(SELECT ${sql.raw(column)} FROM identities WHERE identities.user_id = ${users.id} AND identities.provider = 'github' ORDER BY identities.updated_at DESC LIMIT 1)`;
 
 /** The session cookie (`__Host-latchkey_session` over https). Its lifetime is decided in D1, not here. */
 export function sessionCookie(config: AppConfig): Cookie {
@@ -54,14 +67,20 @@ export async function validateSessionToken(
 ): Promise<SignedIn | null> {
   const id = await sha256Hex(token);
   const [row] = await db
-    .select({ session: sessions, user: users })
+    .select({
+      session: sessions,
+      user: users,
+      githubLogin: latestGitHub("login"),
+      githubName: latestGitHub("name"),
+      githubAvatarUrl: latestGitHub("avatar_url"),
+    })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .where(eq(sessions.id, id))
     .limit(1);
   if (!row) return null;
 
-  const { session } = row;
+  const { session, user } = row;
   const idleFor = now.getTime() - session.lastSeenAt.getTime();
   if (session.expiresAt.getTime() <= now.getTime() || idleFor >= config.sessionIdleMs) {
     await db.delete(sessions).where(eq(sessions.id, id));
@@ -71,7 +90,8 @@ export async function validateSessionToken(
     await db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.id, id));
     session.lastSeenAt = now;
   }
-  return row;
+  const github = row.githubLogin === null ? null : { login: row.githubLogin, name: row.githubName, avatarUrl: row.githubAvatarUrl };
+  return { session, user, github };
 }
 
 /** Deletes the session for `token`; returns its user's id if there was one. */

@@ -4,19 +4,17 @@ import { listActivity, listSessions, revokeOtherSessions, revokeSession } from "
 import { requireSignedIn } from "~/auth/session.server";
 import { isRecentlyAuthenticated, stepUpPath } from "~/auth/step-up.server";
 import { beginTotpEnrollment, disableTwoFactor, getTwoFactorStatus } from "~/auth/two-factor.server";
-import { findGitHubIdentity } from "~/auth/linked-identity.server";
 import { readForm } from "~/lib/form.server";
 import { formatDate } from "~/lib/dates";
 
 export const meta: MetaFunction = () => [{ title: "Account & security · Latchkey" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const { user, session } = await requireSignedIn(request, context);
-  const [twoFactor, sessions, activity, github] = await Promise.all([
+  const { user, session, github } = await requireSignedIn(request, context);
+  const [twoFactor, sessions, activity] = await Promise.all([
     getTwoFactorStatus(context.db, user.id),
     listSessions(context, { userId: user.id, currentSessionId: session.id }),
     listActivity(context.db, user.id),
-    findGitHubIdentity(context.db, user.id),
   ]);
   return {
     email: user.email,

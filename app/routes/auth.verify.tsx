@@ -1,7 +1,6 @@
 import { readForm } from "~/lib/form.server";
 import {
   json,
-  redirect,
   type ActionFunctionArgs,
   type HeadersFunction,
   type LoaderFunctionArgs,

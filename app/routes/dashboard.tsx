@@ -1,16 +1,16 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Form, useLoaderData, useNavigation } from "@remix-run/react";
-import { getGitHubIdentity } from "~/auth/github.server";
 import { requireSignedIn } from "~/auth/session.server";
+import { formatDate } from "~/lib/dates";
 
 export const meta: MetaFunction = () => [{ title: "Dashboard · Latchkey" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const { user, session } = await requireSignedIn(request, context);
+  const { user, session, github } = await requireSignedIn(request, context);
   return {
     email: user.email,
     memberSince: user.createdAt.toISOString(),
-    github: await getGitHubIdentity(context.db, user.id),
+    github,
     session: {
       createdAt: session.createdAt.toISOString(),
       expiresAt: session.expiresAt.toISOString(),
@@ -19,8 +19,6 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   };
 }
 
-const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
-const formatDate = (iso: string) => `${dateFormat.format(new Date(iso))} UTC`;
 
 export default function Dashboard() {
   const data = useLoaderData<typeof loader>();

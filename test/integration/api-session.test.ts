@@ -42,9 +42,9 @@ describe("D1 round trips per request", () => {
     return Number(response.headers.get("X-D1-Queries"));
   };
 
-  it("is one for the session API, two for the dashboard (session + linked GitHub account), zero for anonymous pages", async () => {
+  it("is one for a signed-in page view (session, user and linked GitHub account in one query) and the session API, zero for anonymous pages", async () => {
     const cookie = await signIn("ada@example.com");
-    expect(await counted("/dashboard", cookie)).toBe(2);
+    expect(await counted("/dashboard", cookie)).toBe(1);
     expect(await counted("/api/session", cookie)).toBe(1);
     expect(await counted("/")).toBe(0);
     expect(await counted("/login")).toBe(0);

@@ -97,6 +97,16 @@ export async function revokeOtherSessions(
   return { revoked };
 }
 
+/** Removes the account's GitHub sign-in; email sign-in always remains. */
+export async function unlinkGitHub(deps: AccountDeps, { userId, client }: { userId: string; client: ClientInfo }): Promise<{ ok: boolean }> {
+  const { results } = await deps.db.$client
+    .prepare(`DELETE FROM identities WHERE user_id = ?1 AND provider = 'github' RETURNING login`)
+    .bind(userId)
+    .all<{ login: string | null }>();
+  for (const row of results) recordAuthEvent(deps, { type: "github_unlinked", detail: row.login ?? undefined, userId, client });
+  return { ok: results.length > 0 };
+}
+
 export interface ActivityItem {
   id: number;
   description: string;
@@ -108,6 +118,7 @@ const SHOWN_EVENTS = [
   "sign_out",
   "new_device",
   "github_linked",
+  "github_unlinked",
   "session_revoked",
   "other_sessions_revoked",
   "signed_out_everywhere",

@@ -36,6 +36,7 @@ const WHAT: Record<string, (detail: string | null) => string> = {
   sign_out: () => "Signed out",
   new_device: () => "Emailed you about a sign-in from a new device",
   github_linked: (d) => (d ? `Linked GitHub account @${d}` : "Linked a GitHub account"),
+  github_unlinked: (d) => (d ? `Unlinked GitHub account @${d}` : "Unlinked a GitHub account"),
   session_revoked: () => "Signed out a session",
   other_sessions_revoked: (d) => (d && d !== "1" ? `Signed out ${d} other sessions` : "Signed out the other sessions"),
   signed_out_everywhere: () => "Signed out everywhere from the “This wasn't me” link",

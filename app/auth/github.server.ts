@@ -4,7 +4,6 @@
  * redirect handling as the email paths. Linking rules: docs/decisions/004-github-account-linking.md.
  */
 import { OAuth2RequestError } from "arctic";
-import { renderNoticeEmail } from "~/emails/notice-email";
 import type { ClientInfo } from "~/lib/client-info.server";
 import { appCookie, readCookieValue, serializeExpiredCookie } from "~/lib/cookies.server";
 import { generateId } from "~/lib/crypto.server";
@@ -12,8 +11,8 @@ import type { Database } from "~/lib/db.server";
 import type { AppConfig, GitHubConfig } from "~/lib/env.server";
 import { consumeRateLimit } from "~/lib/rate-limit.server";
 import { safeRedirectPath } from "~/lib/safe-redirect";
-import { describeBrowser, describeLocation } from "~/lib/user-agent";
 import { recordAuthEvent } from "./events.server";
+import { sendSecurityNotice } from "./notices.server";
 import {
   GITHUB_STATE_MAX_AGE_SECONDS,
   GITHUB_TIMEOUT_MS,
@@ -140,7 +139,7 @@ export async function completeGitHubSignIn(
   if (!resolved.ok) return refuse(resolved.reason, resolved.reason, profile.verifiedEmail);
   if (resolved.how === "linked") {
     recordAuthEvent(deps, { type: "github_linked", detail: profile.login, email: resolved.email, userId: resolved.userId, client });
-    deps.waitUntil(sendGitHubLinkedNotice(deps, { to: resolved.email, profile, client }));
+    sendGitHubLinkedNotice(deps, { to: resolved.email, profile, client });
   }
 
   const outcome = await startSessionForUser(deps, {
@@ -226,29 +225,20 @@ export async function resolveGitHubUser(
 }
 
 /** EM-5: a new way into the account was added; tell the account's own address, with what to do. */
-async function sendGitHubLinkedNotice(
+function sendGitHubLinkedNotice(
   deps: SignInDeps,
   { to, profile, client }: { to: string; profile: GitHubProfile; client: ClientInfo },
-): Promise<void> {
-  const where = describeLocation(client.country, client.city);
-  const message = renderNoticeEmail({
+): void {
+  sendSecurityNotice(deps, client, {
     to,
-    appUrl: deps.config.appUrl,
     subject: `GitHub account @${profile.login} was linked to your Latchkey account`,
     heading: "A GitHub account was linked to your account",
     paragraphs: [
       `The GitHub account @${profile.login} signed in to your Latchkey account (${to}) because GitHub confirmed it owns this email address. From now on it can sign in without an email link.`,
       "If that was you, there's nothing to do.",
-      "If it wasn't you, someone controls a GitHub account that has verified this email address. Secure your email account first, then remove the address from that GitHub account or ask GitHub support for help, and reply to the person who runs this Latchkey site so they can remove the link.",
+      "If it wasn't you, someone controls a GitHub account that has verified this email address. Secure your email account first, then sign in with an email link and unlink GitHub (and sign out everywhere else) on your account page.",
     ],
-    details: [
-      ["GitHub account", `@${profile.login}${profile.name ? ` (${profile.name})` : ""}`],
-      ["When", `${deps.now().toISOString().slice(0, 16).replace("T", " ")} UTC`],
-      ["Device", describeBrowser(client.userAgent)],
-      ["Where", where ? `${where}${client.ip ? ` (IP ${client.ip})` : ""}` : (client.ip ?? "Unknown")],
-    ],
+    details: [["GitHub account", `@${profile.login}${profile.name ? ` (${profile.name})` : ""}`]],
     action: { label: "Review your GitHub email addresses", url: "https://github.com/settings/emails" },
   });
-  const sent = await deps.mailer.send(message);
-  if (!sent.ok) console.error(`GitHub linked notice failed: ${sent.error}`);
 }

@@ -105,6 +105,7 @@ export const authEvents = sqliteTable(
         "rate_limited",
         "email_failed",
         "github_linked",
+        "github_unlinked",
         "github_refused",
         "new_device",
         "session_revoked",

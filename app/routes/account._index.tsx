@@ -1,6 +1,6 @@
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
-import { listActivity, listSessions, revokeOtherSessions, revokeSession } from "~/auth/account.server";
+import { listActivity, listSessions, revokeOtherSessions, revokeSession, unlinkGitHub } from "~/auth/account.server";
 import { requireSignedIn } from "~/auth/session.server";
 import { isRecentlyAuthenticated, stepUpPath } from "~/auth/step-up.server";
 import { beginTotpEnrollment, disableTwoFactor, getTwoFactorStatus } from "~/auth/two-factor.server";
@@ -52,6 +52,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
       return json<ActionData>({
         notice: revoked === 0 ? "You weren't signed in anywhere else." : `Signed out ${revoked} other ${revoked === 1 ? "session" : "sessions"}.`,
       });
+    }
+    case "unlink-github": {
+      const { ok } = await unlinkGitHub(context, { userId: user.id, client: context.client });
+      return ok
+        ? json<ActionData>({ notice: "GitHub is unlinked. You can still sign in with your email, or link GitHub again by continuing with it." })
+        : json<ActionData>({ error: "No GitHub account was linked." }, { status: 404 });
     }
     case "setup-2fa": {
       // Also behind step-up: a stolen session that turned 2FA on would lock the owner out of their account.
@@ -106,7 +112,21 @@ export default function Account() {
           <dt>Email</dt>
           <dd data-testid="account-email">{data.email}</dd>
           <dt>GitHub</dt>
-          <dd>{data.github?.login ? `@${data.github.login}${data.github.name ? ` (${data.github.name})` : ""}` : "Not linked"}</dd>
+          <dd>
+            {data.github?.login ? (
+              <Form method="post" className="inline-form">
+                <span>
+                  @{data.github.login}
+                  {data.github.name ? ` (${data.github.name})` : ""}
+                </span>
+                <button type="submit" name="intent" value="unlink-github" className="link-button" disabled={busy}>
+                  Unlink
+                </button>
+              </Form>
+            ) : (
+              "Not linked"
+            )}
+          </dd>
           <dt>Member since</dt>
           <dd>{formatDate(data.memberSince)}</dd>
         </dl>

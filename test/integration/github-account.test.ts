@@ -1,0 +1,71 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { encryptTotpSecret } from "~/auth/totp.server";
+import { encodeBase32UpperCaseNoPadding } from "@oslojs/encoding";
+import { cookiesFrom, getWithGitHub, signInWithGitHub } from "../helpers/github";
+import { awayFromStepBoundary, totp } from "../helpers/totp";
+import { fetchWithEnv, mailsTo, url } from "../helpers/app";
+import { GITHUB_ENV, interceptGitHub, type FakeGitHubUser } from "../mocks/github";
+
+const octo: FakeGitHubUser = { id: 4242, login: "octo", name: "Octo Cat", emails: [{ email: "octo@example.com", primary: true, verified: true }] };
+
+/** A same-origin form POST with GitHub configured, as the account page's buttons send it. */
+function postWithGitHub(path: string, form: Record<string, string>, cookie: string) {
+  const target = url(path);
+  return fetchWithEnv(
+    new Request(target, {
+      method: "POST",
+      body: new URLSearchParams(form).toString(),
+      headers: { Host: new URL(target).host, Origin: new URL(target).origin, Cookie: cookie, "Content-Type": "application/x-www-form-urlencoded" },
+      redirect: "manual",
+    }),
+    GITHUB_ENV,
+  );
+}
+
+describe("GitHub sign-in and the account center", () => {
+  it("asks a user with 2FA on for the second step after GitHub, and records both factors", async () => {
+    interceptGitHub(octo);
+    await signInWithGitHub();
+    const user = await env.DB.prepare("SELECT id FROM users").first<{ id: string }>();
+    const secret = crypto.getRandomValues(new Uint8Array(20));
+    const encrypted = await encryptTotpSecret([(env as unknown as Env).TOTP_ENCRYPTION_KEY], user!.id, secret);
+    await env.DB.prepare("INSERT INTO totp_credentials (user_id, encrypted_secret, created_at, enabled_at) VALUES (?1, ?2, 0, 1)")
+      .bind(user!.id, encrypted)
+      .run();
+
+    const { response } = await signInWithGitHub();
+    expect(response.status).toBe(303);
+    expect(response.headers.get("Location")).toBe("/auth/2fa");
+    expect(response.headers.getSetCookie().some((c) => c.startsWith("__Host-latchkey_session=") && !c.includes("Max-Age=0"))).toBe(false);
+    const pendingCookie = cookiesFrom(response);
+    expect(pendingCookie).toContain("__Host-latchkey_2fa=");
+
+    await awayFromStepBoundary();
+    const done = await postWithGitHub("/auth/2fa", { kind: "totp", code: await totp(encodeBase32UpperCaseNoPadding(secret)) }, pendingCookie);
+    expect(done.status).toBe(303);
+    expect(done.headers.get("Location")).toBe("/dashboard");
+    const session = await env.DB.prepare("SELECT method FROM sessions ORDER BY created_at DESC").first<{ method: string }>();
+    expect(session!.method).toBe("github+totp");
+  });
+
+  it("shows the linked GitHub account on /account and unlinks it; the next GitHub sign-in links it again", async () => {
+    interceptGitHub(octo);
+    const { response } = await signInWithGitHub();
+    const cookie = cookiesFrom(response);
+    const page = await (await getWithGitHub("/account", { cookie })).text();
+    expect(page).toContain("@<!-- -->octo<!-- --> (Octo Cat)");
+
+    const unlinked = await postWithGitHub("/account", { intent: "unlink-github" }, cookie);
+    expect(unlinked.status).toBe(200);
+    expect(await unlinked.text()).toContain("GitHub is unlinked.");
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM identities").first("n")).toBe(0);
+    const after = await (await getWithGitHub("/account", { cookie })).text();
+    expect(after).toContain("Unlinked GitHub account @octo");
+    expect((await postWithGitHub("/account", { intent: "unlink-github" }, cookie)).status).toBe(404);
+
+    await signInWithGitHub();
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM identities").first("n")).toBe(1);
+    expect((await mailsTo("octo@example.com")).filter((m) => m.subject.startsWith("GitHub account @octo was linked"))).toHaveLength(1);
+  });
+});

@@ -166,6 +166,7 @@ const targets = [
     body: () => `token=${tokens[tokenCounter++ % TOKEN_COUNT]}`,
   },
   { name: "GET /dashboard (signed in)", url: `${app}/dashboard`, headers: { Cookie: cookie } },
+  { name: "GET /account (signed in)", url: `${app}/account`, headers: { Cookie: cookie } },
   { name: "GET /api/session (signed in)", url: `${app}/api/session`, headers: { Cookie: cookie } },
 ];
 if (peer && peerCookie) {

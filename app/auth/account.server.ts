@@ -13,6 +13,7 @@ import { recordAuthEvent } from "./events.server";
 import { sendSecurityNotice } from "./notices.server";
 import { describeActivity, describeSignInMethod } from "./activity";
 import { findTokenByHash, tokenProblem, type TokenProblem } from "./verification.server";
+import { twoFactorStatusQuery, type TwoFactorStatus } from "./two-factor.server";
 
 export interface AccountDeps {
   db: Database;
@@ -34,39 +35,54 @@ export interface SessionListing {
   lastSeenAt: Date;
 }
 
-/** Live sessions, most recently used first, the current one marked. */
-export async function listSessions(
-  deps: Pick<AccountDeps, "db" | "config" | "now">,
-  { userId, currentSessionId }: { userId: string; currentSessionId: string },
-): Promise<SessionListing[]> {
+type SessionRow = {
+  id: string;
+  created_at: number;
+  last_seen_at: number;
+  ip: string | null;
+  user_agent: string | null;
+  country: string | null;
+  city: string | null;
+  method: string | null;
+};
+
+/** Live sessions, most recently used first, the current one marked: the query and its reader. */
+function sessionsQuery(deps: Pick<AccountDeps, "db" | "config" | "now">, { userId, currentSessionId }: { userId: string; currentSessionId: string }) {
   const now = deps.now().getTime();
-  const { results } = await deps.db.$client
+  const statement = deps.db.$client
     .prepare(
       `SELECT id, created_at, last_seen_at, ip, user_agent, country, city, method FROM sessions
        WHERE user_id = ?1 AND expires_at > ?2 AND last_seen_at > ?3
        ORDER BY id = ?4 DESC, last_seen_at DESC, created_at DESC`,
     )
-    .bind(userId, now, now - deps.config.sessionIdleMs, currentSessionId)
-    .all<{
-      id: string;
-      created_at: number;
-      last_seen_at: number;
-      ip: string | null;
-      user_agent: string | null;
-      country: string | null;
-      city: string | null;
-      method: string | null;
-    }>();
-  return results.map((row) => ({
-    id: row.id,
-    current: row.id === currentSessionId,
-    browser: describeBrowser(row.user_agent),
-    location: describeLocation(row.country, row.city),
-    ip: row.ip,
-    signedIn: describeSignInMethod(row.method),
-    createdAt: new Date(row.created_at),
-    lastSeenAt: new Date(row.last_seen_at),
-  }));
+    .bind(userId, now, now - deps.config.sessionIdleMs, currentSessionId);
+  const read = (result: D1Result): SessionListing[] =>
+    (result.results as SessionRow[]).map((row) => ({
+      id: row.id,
+      current: row.id === currentSessionId,
+      browser: describeBrowser(row.user_agent),
+      location: describeLocation(row.country, row.city),
+      ip: row.ip,
+      signedIn: describeSignInMethod(row.method),
+      createdAt: new Date(row.created_at),
+      lastSeenAt: new Date(row.last_seen_at),
+    }));
+  return { statement, read };
+}
+
+/**
+ * Everything the account page shows besides the profile, read in one D1 batch (one round trip):
+ * 2FA status, live sessions, recent activity.
+ */
+export async function loadAccountOverview(
+  deps: Pick<AccountDeps, "db" | "config" | "now">,
+  input: { userId: string; currentSessionId: string },
+): Promise<{ twoFactor: TwoFactorStatus; sessions: SessionListing[]; activity: ActivityItem[] }> {
+  const twoFactor = twoFactorStatusQuery(deps.db, input.userId);
+  const sessions = sessionsQuery(deps, input);
+  const activity = activityQuery(deps.db, input.userId);
+  const [a, b, c] = await deps.db.$client.batch([twoFactor.statement, sessions.statement, activity.statement]);
+  return { twoFactor: twoFactor.read(a!), sessions: sessions.read(b!), activity: activity.read(c!) };
 }
 
 /** Signs out one of this user's sessions. Someone else's session id simply matches nothing. */
@@ -133,20 +149,28 @@ const SHOWN_EVENTS = [
   "code_lockout",
 ];
 
-/** The last 50 security-log entries for this user, in words. */
-export async function listActivity(db: Database, userId: string, limit = 50): Promise<ActivityItem[]> {
-  const { results } = await db.$client
+/** The last 50 security-log entries for this user, in words: the query and its reader. */
+function activityQuery(db: Database, userId: string, limit = 50) {
+  const statement = db.$client
     .prepare(
       `SELECT id, type, detail, user_agent, country, created_at FROM auth_events
        WHERE user_id = ?1 AND type IN (${SHOWN_EVENTS.map((t) => `'${t}'`).join(", ")})
        ORDER BY created_at DESC, id DESC LIMIT ?2`,
     )
-    .bind(userId, limit)
-    .all<{ id: number; type: string; detail: string | null; user_agent: string | null; country: string | null; created_at: number }>();
-  return results.flatMap((row) => {
-    const description = describeActivity({ type: row.type, detail: row.detail, userAgent: row.user_agent, country: row.country });
-    return description ? [{ id: row.id, description, at: new Date(row.created_at) }] : [];
-  });
+    .bind(userId, limit);
+  const read = (result: D1Result): ActivityItem[] =>
+    (result.results as { id: number; type: string; detail: string | null; user_agent: string | null; country: string | null; created_at: number }[]).flatMap(
+      (row) => {
+        const description = describeActivity({ type: row.type, detail: row.detail, userAgent: row.user_agent, country: row.country });
+        return description ? [{ id: row.id, description, at: new Date(row.created_at) }] : [];
+      },
+    );
+  return { statement, read };
+}
+
+export async function listActivity(db: Database, userId: string, limit = 50): Promise<ActivityItem[]> {
+  const query = activityQuery(db, userId, limit);
+  return query.read(await query.statement.all());
 }
 
 export type SignOutEverywhereResult = { ok: true; sessionsEnded: number } | { ok: false; reason: Exclude<TokenProblem, "burned"> };

@@ -46,17 +46,26 @@ export interface TwoFactorStatus {
   recoveryCodesLeft: number;
 }
 
-export async function getTwoFactorStatus(db: Database, userId: string): Promise<TwoFactorStatus> {
-  const row = await db.$client
+/** The status query and its reader, so a page can batch it with other reads (one D1 round trip). */
+export function twoFactorStatusQuery(db: Database, userId: string) {
+  const statement = db.$client
     .prepare(
       `SELECT t.enabled_at AS enabled_at,
          (SELECT count(*) FROM recovery_codes r WHERE r.user_id = ?1 AND r.used_at IS NULL) AS left
        FROM (SELECT 1) LEFT JOIN totp_credentials t ON t.user_id = ?1`,
     )
-    .bind(userId)
-    .first<{ enabled_at: number | null; left: number }>();
-  const enabledAt = row?.enabled_at ?? null;
-  return { enabled: enabledAt !== null, enabledAt: enabledAt === null ? null : new Date(enabledAt), recoveryCodesLeft: row?.left ?? 0 };
+    .bind(userId);
+  const read = (result: D1Result): TwoFactorStatus => {
+    const row = (result.results as { enabled_at: number | null; left: number }[])[0];
+    const enabledAt = row?.enabled_at ?? null;
+    return { enabled: enabledAt !== null, enabledAt: enabledAt === null ? null : new Date(enabledAt), recoveryCodesLeft: row?.left ?? 0 };
+  };
+  return { statement, read };
+}
+
+export async function getTwoFactorStatus(db: Database, userId: string): Promise<TwoFactorStatus> {
+  const query = twoFactorStatusQuery(db, userId);
+  return query.read(await query.statement.all());
 }
 
 // --- enrollment ---------------------------------------------------------------------------------------

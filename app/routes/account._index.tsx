@@ -1,9 +1,9 @@
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
-import { listActivity, listSessions, revokeOtherSessions, revokeSession, unlinkGitHub } from "~/auth/account.server";
+import { loadAccountOverview, revokeOtherSessions, revokeSession, unlinkGitHub } from "~/auth/account.server";
 import { requireSignedIn } from "~/auth/session.server";
 import { isRecentlyAuthenticated, stepUpPath } from "~/auth/step-up.server";
-import { beginTotpEnrollment, disableTwoFactor, getTwoFactorStatus } from "~/auth/two-factor.server";
+import { beginTotpEnrollment, disableTwoFactor } from "~/auth/two-factor.server";
 import { readForm } from "~/lib/form.server";
 import { formatDate } from "~/lib/dates";
 
@@ -11,11 +11,7 @@ export const meta: MetaFunction = () => [{ title: "Account & security · Latchke
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user, session, github } = await requireSignedIn(request, context);
-  const [twoFactor, sessions, activity] = await Promise.all([
-    getTwoFactorStatus(context.db, user.id),
-    listSessions(context, { userId: user.id, currentSessionId: session.id }),
-    listActivity(context.db, user.id),
-  ]);
+  const { twoFactor, sessions, activity } = await loadAccountOverview(context, { userId: user.id, currentSessionId: session.id });
   return {
     email: user.email,
     memberSince: user.createdAt.toISOString(),

@@ -29,10 +29,10 @@ export interface LinkedGitHub {
   avatarUrl: string | null;
 }
 
-// Correlated subqueries rather than a join: a user may have linked several GitHub accounts, and the
+// One correlated subquery rather than a join: a user may have linked several GitHub accounts, and the
 // session lookup must stay one row and one D1 round trip.
-const latestGitHub = (column: "login" | "name" | "avatar_url") =>
-  sql<string | null>`(SELECT ${sql.raw(column)} FROM identities WHERE identities.user_id = ${users.id} AND identities.provider = 'github' ORDER BY identities.updated_at DESC LIMIT 1)`;
+const latestGitHub = sql<string | null>`(SELECT json_object('login', login, 'name', name, 'avatarUrl', avatar_url) FROM identities
+  WHERE identities.user_id = ${users.id} AND identities.provider = 'github' ORDER BY identities.updated_at DESC LIMIT 1)`;
 
 /** The session cookie (`__Host-latchkey_session` over https). Its lifetime is decided in D1, not here. */
 export function sessionCookie(config: AppConfig): Cookie {
@@ -70,9 +70,7 @@ export async function validateSessionToken(
     .select({
       session: sessions,
       user: users,
-      githubLogin: latestGitHub("login"),
-      githubName: latestGitHub("name"),
-      githubAvatarUrl: latestGitHub("avatar_url"),
+      github: latestGitHub,
     })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
@@ -90,7 +88,7 @@ export async function validateSessionToken(
     await db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.id, id));
     session.lastSeenAt = now;
   }
-  const github = row.githubLogin === null ? null : { login: row.githubLogin, name: row.githubName, avatarUrl: row.githubAvatarUrl };
+  const github = row.github === null ? null : (JSON.parse(row.github) as LinkedGitHub);
   return { session, user, github };
 }
 

@@ -11,7 +11,7 @@ import { normalizeEmail } from "~/lib/email-address";
 import { describeBrowser, describeLocation } from "~/lib/user-agent";
 import { recordAuthEvent } from "./events.server";
 import { sendSecurityNotice } from "./notices.server";
-import { describeActivity, describeSignInMethod } from "./activity";
+import { ACTIVITY_WORDS, describeActivity, describeSignInMethod } from "./activity";
 import { findTokenByHash, tokenProblem, type TokenProblem } from "./verification.server";
 import { twoFactorStatusQuery, type TwoFactorStatus } from "./two-factor.server";
 
@@ -129,25 +129,8 @@ export interface ActivityItem {
   at: Date;
 }
 
-const SHOWN_EVENTS = [
-  "sign_in",
-  "sign_out",
-  "new_device",
-  "github_linked",
-  "github_unlinked",
-  "session_revoked",
-  "other_sessions_revoked",
-  "signed_out_everywhere",
-  "step_up",
-  "step_up_failed",
-  "two_factor_enabled",
-  "two_factor_disabled",
-  "two_factor_failed",
-  "recovery_codes_generated",
-  "code_failed",
-  "code_burned",
-  "code_lockout",
-];
+/** Only entries the account page has words for (activity.ts). */
+const SHOWN_EVENTS = Object.keys(ACTIVITY_WORDS);
 
 /** The last 50 security-log entries for this user, in words: the query and its reader. */
 function activityQuery(db: Database, userId: string, limit = 50) {
@@ -177,8 +160,8 @@ export type SignOutEverywhereResult = { ok: true; sessionsEnded: number } | { ok
 
 /**
  * The "This wasn't me" link from a new-device alert (POST only, after a confirm page). One batch
- * consumes the link, ends every session and pending sign-in of the account, forgets its known devices,
- * and retires any sign-in email still in flight, so whoever got in is out, can't use a link they
+ * consumes the link, ends every session and pending sign-in of the account, forgets its known devices
+ * and linked GitHub accounts, and retires any sign-in email still in flight, so whoever got in is out, can't use a link they
  * requested, and is reported again if they come back.
  */
 export async function signOutEverywhereWithLink(
@@ -204,6 +187,9 @@ export async function signOutEverywhereWithLink(
     d1.prepare(`DELETE FROM pending_sign_ins WHERE user_id = ${account}`).bind(at, stamp),
     // Every browser is a stranger again: the next sign-in from any of them, the intruder's too, alerts.
     d1.prepare(`DELETE FROM known_devices WHERE user_id = ${account}`).bind(at, stamp),
+    // A GitHub account linked by whoever got in would let them back without the mailbox. The owner's
+    // own GitHub links again (with a notice) the next time they continue with it.
+    d1.prepare(`DELETE FROM identities WHERE user_id = ${account}`).bind(at, stamp),
     d1
       .prepare(
         `UPDATE verification_tokens SET superseded_at = ?1

@@ -31,7 +31,8 @@ export interface ActivityEntry {
   country: string | null;
 }
 
-const WHAT: Record<string, (detail: string | null) => string> = {
+/** The log entries shown to the account holder, and how each reads. */
+export const ACTIVITY_WORDS: Record<string, (detail: string | null) => string> = {
   sign_in: (d) => `Signed in ${describeSignInMethod(d)}`.trim(),
   sign_out: () => "Signed out",
   new_device: () => "Emailed you about a sign-in from a new device",
@@ -40,13 +41,12 @@ const WHAT: Record<string, (detail: string | null) => string> = {
   session_revoked: () => "Signed out a session",
   other_sessions_revoked: (d) => (d && d !== "1" ? `Signed out ${d} other sessions` : "Signed out the other sessions"),
   signed_out_everywhere: () => "Signed out everywhere from the “This wasn't me” link",
-  step_up: () => "Confirmed it was you with an email code",
+  step_up: (d) => `Confirmed it was you with ${d === "totp" ? "an authenticator code" : d === "recovery" ? "a recovery code" : "an email code"}`,
   step_up_failed: () => "Entered a wrong confirmation code",
   two_factor_enabled: () => "Turned on two-factor authentication",
   two_factor_disabled: () => "Turned off two-factor authentication",
   two_factor_failed: (d) => (d === "recovery" ? "Entered a wrong recovery code" : "Entered a wrong authenticator code"),
   recovery_codes_generated: () => "Generated new recovery codes",
-  recovery_code_used: () => "Used a recovery code to sign in",
   code_failed: () => "Entered a wrong sign-in code",
   code_burned: () => "A sign-in code was disabled after too many wrong tries",
   code_lockout: () => "Code sign-in was paused after repeated wrong codes",
@@ -54,7 +54,7 @@ const WHAT: Record<string, (detail: string | null) => string> = {
 
 /** One log entry in words, or null for entries that aren't shown to the account holder. */
 export function describeActivity(entry: ActivityEntry): string | null {
-  const what = WHAT[entry.type];
+  const what = ACTIVITY_WORDS[entry.type];
   if (!what) return null;
   const from = describeBrowser(entry.userAgent);
   const where = describeLocation(entry.country);

@@ -41,6 +41,10 @@ export function lockedMessage(retryAfterSeconds: number): string {
   return `Too many wrong codes for this email. Code sign-in is paused for ${describeWait(retryAfterSeconds)}; the link in your email still works.`;
 }
 
+export function secondFactorPausedMessage(retryAfterSeconds: number): string {
+  return `Too many wrong codes for this account. Two-factor codes are paused for ${describeWait(retryAfterSeconds)}; then try again.`;
+}
+
 export function rateLimitedMessage(retryAfterSeconds: number, what: "emails" | "attempts"): string {
   const subject = what === "emails" ? "Too many sign-in emails were requested" : "Too many sign-in attempts";
   return `${subject}. Please try again in ${describeWait(retryAfterSeconds)}.`;

@@ -1,14 +1,16 @@
 /**
- * Step-up ("confirm it's you"): turning 2FA off, replacing recovery codes and deleting the account need
- * a sign-in from the last ten minutes, or else a fresh code emailed to the account. A session cookie
- * left on a shared computer is then not enough to lock the owner out.
+ * Step-up ("confirm it's you"): turning 2FA on or off, replacing recovery codes and deleting the account
+ * need a sign-in from the last ten minutes, or else proof again: a fresh code emailed to the account, or,
+ * when 2FA is on, an authenticator or recovery code (an email code alone would let whoever holds the
+ * mailbox and an old session cookie turn 2FA off). A cookie left on a shared computer is not enough.
  */
 import type { Session, User } from "~/db/schema";
 import type { ClientInfo } from "~/lib/client-info.server";
 import { renderNoticeEmail } from "~/emails/notice-email";
 import { recordAuthEvent } from "./events.server";
 import { verificationAttemptAllowed, isWellFormedCode, type RateLimited, type SignInDeps } from "./sign-in.server";
-import { hashCode, issueVerificationToken, supersedeOlderTokens, VERIFICATION_LIFETIME_MS } from "./verification.server";
+import { deleteVerificationToken, hashCode, issueVerificationToken, supersedeOlderTokens, VERIFICATION_LIFETIME_MS } from "./verification.server";
+import { getTwoFactorStatus } from "./two-factor.server";
 import { noticeDetails } from "./notices.server";
 import { consumeRateLimit } from "~/lib/rate-limit.server";
 
@@ -20,10 +22,16 @@ export function isRecentlyAuthenticated(session: Pick<Session, "authenticatedAt"
   return now.getTime() - at < STEP_UP_WINDOW_MS;
 }
 
+/** With 2FA on, step-up takes the second factor instead (see stepUpWithSecondFactor). */
+async function hasTwoFactor(deps: Pick<SignInDeps, "db">, userId: string): Promise<boolean> {
+  return (await getTwoFactorStatus(deps.db, userId)).enabled;
+}
+
 export async function sendStepUpCode(
   deps: SignInDeps,
-  { user, client }: { user: Pick<User, "email">; client: ClientInfo },
-): Promise<{ ok: true } | RateLimited | { ok: false; reason: "mail-failed" }> {
+  { user, client }: { user: Pick<User, "id" | "email">; client: ClientInfo },
+): Promise<{ ok: true } | RateLimited | { ok: false; reason: "mail-failed" | "use-second-factor" }> {
+  if (await hasTwoFactor(deps, user.id)) return { ok: false, reason: "use-second-factor" };
   const now = deps.now();
   const gate = await consumeRateLimit(
     { kv: deps.kv, now, waitUntil: deps.waitUntil },
@@ -51,7 +59,9 @@ export async function sendStepUpCode(
     }),
   );
   if (!sent.ok) {
+    // Nothing dangling (EM-3): a code nobody received must not stay usable.
     console.error(`step-up code mail failed: ${sent.error}`);
+    await deleteVerificationToken(deps.db, issued.issued.id);
     return { ok: false, reason: "mail-failed" };
   }
   await supersedeOlderTokens(deps.db, { email: user.email, purpose: "step-up", keepId: issued.issued.id }, now);
@@ -60,7 +70,7 @@ export async function sendStepUpCode(
 
 export type StepUpResult =
   | { ok: true }
-  | { ok: false; reason: "malformed" | "no-code" }
+  | { ok: false; reason: "malformed" | "no-code" | "use-second-factor" }
   | { ok: false; reason: "wrong-code"; attemptsLeft: number }
   | RateLimited;
 
@@ -74,6 +84,7 @@ export async function confirmStepUp(
 ): Promise<StepUpResult> {
   const gate = await verificationAttemptAllowed(deps, client, user.email);
   if (!gate.ok) return { ok: false, reason: "rate-limited", retryAfterSeconds: gate.retryAfterSeconds };
+  if (await hasTwoFactor(deps, user.id)) return { ok: false, reason: "use-second-factor" };
   const digits = code.replace(/[\s-]/g, "");
   if (!isWellFormedCode(digits)) return { ok: false, reason: "malformed" };
 

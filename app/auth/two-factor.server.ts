@@ -13,6 +13,7 @@ import { safeRedirectPath } from "~/lib/safe-redirect";
 import { recordAuthEvent } from "./events.server";
 import { sendSecurityNotice } from "./notices.server";
 import { verificationAttemptAllowed } from "./sign-in.server";
+import { retryAfterSeconds } from "~/lib/rate-limit.server";
 import { bindNumbered, type SignInOutcome } from "./start-session.server";
 import {
   decryptTotpSecret,
@@ -37,8 +38,8 @@ export interface TwoFactorDeps {
 
 /** Wrong codes allowed per pending sign-in before it has to start over. */
 export const SECOND_FACTOR_MAX_ATTEMPTS = 5;
-/** An unconfirmed enrollment is thrown away after this long. */
-const ENROLLMENT_LIFETIME_MS = 30 * 60 * 1000;
+/** An unconfirmed enrollment is thrown away after this long: the step-up window that allowed it. */
+const ENROLLMENT_LIFETIME_MS = 10 * 60 * 1000;
 
 export interface TwoFactorStatus {
   enabled: boolean;
@@ -142,16 +143,20 @@ export async function confirmTotpEnrollment(
   const d1 = deps.db.$client;
   const codes = generateRecoveryCodes();
   const at = now.getTime();
-  const enabled = `EXISTS (SELECT 1 FROM totp_credentials WHERE user_id = ?1 AND enabled_at = ?2)`;
+  // Sealed again with a fresh IV: a value only this request knows, so the statements after the UPDATE
+  // act only if it was this request that turned 2FA on (a double submit can't replace the codes shown).
+  const resealed = await encryptTotpSecret(deps.config.totpEncryptionKeys, userId, secret);
+  const mine = `EXISTS (SELECT 1 FROM totp_credentials WHERE user_id = ?1 AND encrypted_secret = ?4)`;
   const results = await d1.batch([
     // The confirming code's step counts as used: it can't sign anyone in afterwards.
     d1
       .prepare(
-        `UPDATE totp_credentials SET enabled_at = ?2, last_used_step = ?3 WHERE user_id = ?1 AND enabled_at IS NULL AND encrypted_secret = ?4 RETURNING user_id`,
+        `UPDATE totp_credentials SET enabled_at = ?2, last_used_step = ?3, encrypted_secret = ?4
+         WHERE user_id = ?1 AND enabled_at IS NULL AND encrypted_secret = ?5 AND created_at > ?6 RETURNING user_id`,
       )
-      .bind(userId, at, step, row.encrypted_secret),
-    d1.prepare(`DELETE FROM recovery_codes WHERE user_id = ?1 AND ${enabled}`).bind(userId, at),
-    ...(await recoveryCodeInserts(d1, userId, codes, at, enabled)),
+      .bind(userId, at, step, resealed, row.encrypted_secret, at - ENROLLMENT_LIFETIME_MS),
+    d1.prepare(`DELETE FROM recovery_codes WHERE user_id = ?1 AND ${mine}`).bind(userId, at, null, resealed),
+    ...(await recoveryCodeInserts(d1, userId, codes, at, mine, resealed)),
   ]);
   if (!(results[0]!.results as unknown[]).length) return { ok: false, reason: "no-enrollment" };
 
@@ -168,12 +173,16 @@ export async function confirmTotpEnrollment(
   return { ok: true, recoveryCodes: codes };
 }
 
-async function recoveryCodeInserts(d1: D1Database, userId: string, codes: string[], at: number, condition: string) {
+/** One INSERT per code, each only if `condition` (which may use ?1 user, ?2 time, ?4 `marker`) holds. */
+async function recoveryCodeInserts(d1: D1Database, userId: string, codes: string[], at: number, condition: string, marker: string | null = null) {
   return Promise.all(
     codes.map(async (code) =>
-      d1
-        .prepare(`INSERT INTO recovery_codes (user_id, code_hash, created_at) SELECT ?1, ?3, ?2 WHERE ${condition}`)
-        .bind(userId, at, await sha256Hex(normalizeRecoveryCode(code)!)),
+      bindNumbered(d1, `INSERT INTO recovery_codes (user_id, code_hash, created_at) SELECT ?1, ?3, ?2 WHERE ${condition}`, [
+        userId,
+        at,
+        await sha256Hex(normalizeRecoveryCode(code)!),
+        marker,
+      ]),
     ),
   );
 }
@@ -188,6 +197,8 @@ export async function disableTwoFactor(
   const [removed] = await d1.batch([
     d1.prepare(`DELETE FROM totp_credentials WHERE user_id = ?1 AND enabled_at IS NOT NULL RETURNING user_id`).bind(userId),
     d1.prepare(`DELETE FROM recovery_codes WHERE user_id = ?1`).bind(userId),
+    // Sign-ins waiting for a second step could never finish now.
+    d1.prepare(`DELETE FROM pending_sign_ins WHERE user_id = ?1`).bind(userId),
   ]);
   if (!(removed!.results as unknown[]).length) return { ok: false };
   recordAuthEvent(deps, { type: "two_factor_disabled", userId, client });
@@ -239,8 +250,6 @@ export interface PendingSignIn {
   recoveryCodesLeft: number;
 }
 
-const LIVE_PENDING = `completed_at IS NULL AND expires_at > ?2 AND attempts < ?3`;
-
 /** The pending sign-in behind a 2FA cookie, if it can still be completed. Read-only. */
 export async function findPendingSignIn(
   deps: Pick<TwoFactorDeps, "db" | "now">,
@@ -266,69 +275,144 @@ export async function findPendingSignIn(
   };
 }
 
+export type SecondFactorKind = "totp" | "recovery";
+
 export type SecondFactorResult =
   | { ok: true; outcome: SignInOutcome & { kind: "session" }; usedRecoveryCode: boolean }
   | { ok: false; reason: "expired" }
-  | { ok: false; reason: "malformed"; kind: "totp" | "recovery" }
-  | { ok: false; reason: "wrong-code" | "replayed"; kind: "totp" | "recovery"; attemptsLeft: number }
-  | { ok: false; reason: "rate-limited"; retryAfterSeconds: number };
+  | { ok: false; reason: "malformed"; kind: SecondFactorKind }
+  | { ok: false; reason: "wrong-code" | "replayed"; kind: SecondFactorKind; attemptsLeft: number }
+  | { ok: false; reason: "locked" | "rate-limited"; retryAfterSeconds: number };
+
+/** A code as typed, or null if it can't be one: 6 digits for the app, 16 letters/digits for recovery. */
+export function normalizeSecondFactorCode(kind: SecondFactorKind, code: string): string | null {
+  if (kind === "recovery") return normalizeRecoveryCode(code);
+  const digits = code.replace(/[\s-]/g, "");
+  return /^\d{6}$/.test(digits) ? digits : null;
+}
+
+interface SecretRow {
+  encrypted_secret: string;
+  last_used_step: number;
+}
+
+/**
+ * What a correct code proves, as SQL the state change re-checks atomically: `condition` holds while the
+ * code is still usable (a newer TOTP step than the last accepted, or an unused recovery code, and the
+ * account's second factor not paused), `spend` uses it up. Both take the user id as `userSql` and the
+ * proof's value as ?5; ?2 is the time. Null for a wrong or replayed code.
+ */
+async function proveSecondFactor(
+  deps: Pick<TwoFactorDeps, "config">,
+  { userId, kind, code, row, now }: { userId: string; kind: SecondFactorKind; code: string; row: SecretRow; now: Date },
+): Promise<{ proof: { condition: (userSql: string) => string; spend: (userSql: string) => string; param: string | number } | null; replayed: boolean }> {
+  const notPaused = (userSql: string) =>
+    `NOT EXISTS (SELECT 1 FROM totp_credentials tl WHERE tl.user_id = ${userSql} AND tl.locked_until > ?2)`;
+  if (kind === "totp") {
+    const secret = await decryptTotpSecret(deps.config.totpEncryptionKeys, userId, row.encrypted_secret);
+    const step = matchTotpStep(secret, code, now);
+    if (step === null) return { proof: null, replayed: false };
+    if (step <= row.last_used_step) return { proof: null, replayed: true };
+    return {
+      replayed: false,
+      proof: {
+        param: step,
+        condition: (userSql) =>
+          `EXISTS (SELECT 1 FROM totp_credentials t WHERE t.user_id = ${userSql} AND t.enabled_at IS NOT NULL AND t.last_used_step < ?5) AND ${notPaused(userSql)}`,
+        spend: (userSql) => `UPDATE totp_credentials SET last_used_step = ?5 WHERE user_id = ${userSql} AND last_used_step < ?5`,
+      },
+    };
+  }
+  return {
+    replayed: false,
+    proof: {
+      param: await sha256Hex(code),
+      condition: (userSql) =>
+        `EXISTS (SELECT 1 FROM recovery_codes r WHERE r.user_id = ${userSql} AND r.code_hash = ?5 AND r.used_at IS NULL) AND ${notPaused(userSql)}`,
+      spend: (userSql) => `UPDATE recovery_codes SET used_at = ?2 WHERE user_id = ${userSql} AND code_hash = ?5 AND used_at IS NULL`,
+    },
+  };
+}
+
+/**
+ * Counts a wrong second-factor code against the account (RL-3): LIMIT_CODE_FAILURES in a window pauses
+ * the second factor for CODE_COOLDOWN_SECONDS, across every pending sign-in, step-up and IP. One
+ * statement, so parallel wrong codes are all counted.
+ */
+async function countSecondFactorFailure(deps: TwoFactorDeps, userId: string, now: Date): Promise<number | null> {
+  const { codeFailures, codeCooldownMs } = deps.config.limits;
+  const newWindow = `(failure_window_started_at IS NULL OR failure_window_started_at <= ?2 - ?4)`;
+  const failures = `(CASE WHEN ${newWindow} THEN 1 ELSE failures + 1 END)`;
+  const row = await deps.db.$client
+    .prepare(
+      `UPDATE totp_credentials SET
+         failures = ${failures},
+         failure_window_started_at = CASE WHEN ${newWindow} THEN ?2 ELSE failure_window_started_at END,
+         locked_until = CASE WHEN ${failures} >= ?3 THEN ?2 + ?5 ELSE locked_until END
+       WHERE user_id = ?1 RETURNING locked_until`,
+    )
+    .bind(userId, now.getTime(), codeFailures.limit, codeFailures.windowMs, codeCooldownMs)
+    .first<{ locked_until: number | null }>();
+  return row?.locked_until && row.locked_until > now.getTime() ? row.locked_until : null;
+}
 
 /**
  * Completes a pending sign-in with an authenticator code (current step ±1, newer than the last one
- * accepted) or an unused recovery code. The winning request marks the pending sign-in completed,
+ * accepted) or an unused recovery code. Each try first reserves one of the pending sign-in's attempts,
+ * so parallel guesses can't exceed them; the winning request then marks the pending sign-in completed,
  * advances the TOTP step or spends the recovery code, and creates the session, all in one batch.
  */
 export async function completeSecondFactor(
   deps: TwoFactorDeps,
-  input: { pendingToken: string | null; kind: "totp" | "recovery"; code: string; client: ClientInfo; previousSessionToken: string | null },
+  input: { pendingToken: string | null; kind: SecondFactorKind; code: string; client: ClientInfo; previousSessionToken: string | null },
 ): Promise<SecondFactorResult> {
   const { client, kind } = input;
   const gate = await verificationAttemptAllowed(deps, client, null);
   if (!gate.ok) return { ok: false, reason: "rate-limited", retryAfterSeconds: gate.retryAfterSeconds };
   if (!input.pendingToken) return { ok: false, reason: "expired" };
+  const code = normalizeSecondFactorCode(kind, input.code);
+  if (!code) return { ok: false, reason: "malformed", kind };
 
   const now = deps.now();
   const at = now.getTime();
   const pendingId = await sha256Hex(input.pendingToken);
   const d1 = deps.db.$client;
-  const pending = await d1
-    .prepare(
-      `SELECT p.user_id, p.method, p.redirect_to, u.email, t.encrypted_secret, t.last_used_step
-       FROM pending_sign_ins p JOIN users u ON u.id = p.user_id
-       JOIN totp_credentials t ON t.user_id = p.user_id AND t.enabled_at IS NOT NULL
-       WHERE p.id = ?1 AND p.completed_at IS NULL AND p.expires_at > ?2 AND p.attempts < ?3`,
-    )
-    .bind(pendingId, at, SECOND_FACTOR_MAX_ATTEMPTS)
-    .first<{ user_id: string; method: string; redirect_to: string | null; email: string; encrypted_secret: string; last_used_step: number }>();
+  const [reserved, details] = await d1.batch([
+    d1
+      .prepare(
+        `UPDATE pending_sign_ins SET attempts = attempts + 1
+         WHERE id = ?1 AND completed_at IS NULL AND expires_at > ?2 AND attempts < ?3
+           AND NOT EXISTS (SELECT 1 FROM totp_credentials t WHERE t.user_id = pending_sign_ins.user_id AND t.locked_until > ?2)
+         RETURNING attempts`,
+      )
+      .bind(pendingId, at, SECOND_FACTOR_MAX_ATTEMPTS),
+    d1
+      .prepare(
+        `SELECT p.user_id, p.method, p.redirect_to, u.email, t.encrypted_secret, t.last_used_step, t.locked_until
+         FROM pending_sign_ins p JOIN users u ON u.id = p.user_id
+         JOIN totp_credentials t ON t.user_id = p.user_id AND t.enabled_at IS NOT NULL
+         WHERE p.id = ?1`,
+      )
+      .bind(pendingId),
+  ]);
+  const attempts = (reserved!.results as { attempts: number }[])[0]?.attempts;
+  const pending = (details!.results as ({
+    user_id: string;
+    method: string;
+    redirect_to: string | null;
+    email: string;
+    locked_until: number | null;
+  } & SecretRow)[])[0];
   if (!pending) return { ok: false, reason: "expired" };
+  if (attempts === undefined) {
+    if (pending.locked_until && pending.locked_until > at) {
+      return { ok: false, reason: "locked", retryAfterSeconds: retryAfterSeconds(pending.locked_until, now) };
+    }
+    return { ok: false, reason: "expired" };
+  }
   const userId = pending.user_id;
 
-  // Which secret this attempt proves, as a condition the completing UPDATE re-checks atomically.
-  let proof: { condition: string; param: string | number; spend: string } | null = null;
-  let replayed = false;
-  if (kind === "totp") {
-    const code = input.code.replace(/\s/g, "");
-    if (!/^\d{6}$/.test(code)) return { ok: false, reason: "malformed", kind };
-    const secret = await decryptTotpSecret(deps.config.totpEncryptionKeys, userId, pending.encrypted_secret);
-    const step = matchTotpStep(secret, code, now);
-    if (step !== null && step <= pending.last_used_step) replayed = true;
-    else if (step !== null) {
-      proof = {
-        condition: `EXISTS (SELECT 1 FROM totp_credentials t WHERE t.user_id = pending_sign_ins.user_id AND t.enabled_at IS NOT NULL AND t.last_used_step < ?5)`,
-        param: step,
-        spend: `UPDATE totp_credentials SET last_used_step = ?5 WHERE user_id = (SELECT user_id FROM pending_sign_ins WHERE session_id = ?4) AND last_used_step < ?5`,
-      };
-    }
-  } else {
-    const normalized = normalizeRecoveryCode(input.code);
-    if (!normalized) return { ok: false, reason: "malformed", kind };
-    proof = {
-      condition: `EXISTS (SELECT 1 FROM recovery_codes r WHERE r.user_id = pending_sign_ins.user_id AND r.code_hash = ?5 AND r.used_at IS NULL)`,
-      param: await sha256Hex(normalized),
-      spend: `UPDATE recovery_codes SET used_at = ?2 WHERE code_hash = ?5 AND used_at IS NULL AND user_id = (SELECT user_id FROM pending_sign_ins WHERE session_id = ?4)`,
-    };
-  }
-
+  let { proof, replayed } = await proveSecondFactor(deps, { userId, kind, code, row: pending, now });
   if (proof) {
     const sessionToken = generateToken(32);
     const sessionId = await sha256Hex(sessionToken);
@@ -348,14 +432,16 @@ export async function completeSecondFactor(
       method,
       input.previousSessionToken ? await sha256Hex(input.previousSessionToken) : null,
     ];
-    const completed = `EXISTS (SELECT 1 FROM pending_sign_ins WHERE session_id = ?4)`;
+    const completedUser = `(SELECT user_id FROM pending_sign_ins WHERE session_id = ?4)`;
     const results = await d1.batch([
       bindNumbered(
         d1,
-        `UPDATE pending_sign_ins SET completed_at = ?2, session_id = ?4 WHERE id = ?1 AND ${LIVE_PENDING} AND ${proof.condition} RETURNING user_id`,
+        `UPDATE pending_sign_ins SET completed_at = ?2, session_id = ?4
+         WHERE id = ?1 AND completed_at IS NULL AND expires_at > ?2 AND attempts <= ?3 AND ${proof.condition("pending_sign_ins.user_id")}
+         RETURNING user_id`,
         params,
       ),
-      bindNumbered(d1, proof.spend, params),
+      bindNumbered(d1, proof.spend(completedUser), params),
       bindNumbered(
         d1,
         `INSERT INTO sessions (id, user_id, created_at, expires_at, last_seen_at, ip, user_agent, country, city, method, authenticated_at)
@@ -364,7 +450,7 @@ export async function completeSecondFactor(
         params,
       ),
       // Session rotation (SES-2), as for any other sign-in.
-      bindNumbered(d1, `DELETE FROM sessions WHERE id = ?12 AND ${completed}`, params),
+      bindNumbered(d1, `DELETE FROM sessions WHERE id = ?12 AND EXISTS (SELECT 1 FROM pending_sign_ins WHERE session_id = ?4)`, params),
     ]);
     if ((results[2]!.results as unknown[]).length) {
       recordAuthEvent(deps, { type: "sign_in", detail: method, email: pending.email, userId, client });
@@ -372,30 +458,67 @@ export async function completeSecondFactor(
       return {
         ok: true,
         usedRecoveryCode: kind === "recovery",
-        outcome: {
-          kind: "session",
-          userId,
-          token: sessionToken,
-          expiresAt,
-          redirectTo: safeRedirectPath(pending.redirect_to),
-          method,
-        },
+        outcome: { kind: "session", userId, token: sessionToken, expiresAt, redirectTo: safeRedirectPath(pending.redirect_to), method },
       };
     }
     // Lost a race: a parallel request spent the same step or code first. That is a replay.
     replayed = kind === "totp";
   }
 
-  // A wrong or replayed code counts against this pending sign-in.
-  const counted = await d1
-    .prepare(`UPDATE pending_sign_ins SET attempts = attempts + 1 WHERE id = ?1 AND ${LIVE_PENDING} RETURNING attempts`)
-    .bind(pendingId, at, SECOND_FACTOR_MAX_ATTEMPTS)
-    .first<{ attempts: number }>();
   recordAuthEvent(deps, { type: "two_factor_failed", detail: replayed ? `${kind}-replayed` : kind, userId, client });
-  if (!counted) return { ok: false, reason: "expired" };
-  const attemptsLeft = SECOND_FACTOR_MAX_ATTEMPTS - counted.attempts;
+  const lockedUntil = await countSecondFactorFailure(deps, userId, now);
+  if (lockedUntil) return { ok: false, reason: "locked", retryAfterSeconds: retryAfterSeconds(lockedUntil, now) };
+  const attemptsLeft = SECOND_FACTOR_MAX_ATTEMPTS - attempts;
   if (attemptsLeft <= 0) return { ok: false, reason: "expired" };
   return { ok: false, reason: replayed ? "replayed" : "wrong-code", kind, attemptsLeft };
+}
+
+export type StepUpWithSecondFactorResult =
+  | { ok: true }
+  | { ok: false; reason: "malformed" | "wrong-code" | "replayed"; kind: SecondFactorKind }
+  | { ok: false; reason: "locked" | "rate-limited"; retryAfterSeconds: number };
+
+/**
+ * Step-up for an account with 2FA on: an authenticator or recovery code, not an email code (whoever
+ * holds the mailbox and an old session cookie must not be able to turn 2FA off). The session is marked
+ * freshly authenticated only if the code is still usable when the batch runs; then it's used up.
+ */
+export async function stepUpWithSecondFactor(
+  deps: TwoFactorDeps,
+  { sessionId, userId, email, kind, code: typed, client }: { sessionId: string; userId: string; email: string; kind: SecondFactorKind; code: string; client: ClientInfo },
+): Promise<StepUpWithSecondFactorResult> {
+  const gate = await verificationAttemptAllowed(deps, client, null);
+  if (!gate.ok) return { ok: false, reason: "rate-limited", retryAfterSeconds: gate.retryAfterSeconds };
+  const code = normalizeSecondFactorCode(kind, typed);
+  if (!code) return { ok: false, reason: "malformed", kind };
+  const now = deps.now();
+  const d1 = deps.db.$client;
+  const row = await d1
+    .prepare(`SELECT encrypted_secret, last_used_step, locked_until FROM totp_credentials WHERE user_id = ?1 AND enabled_at IS NOT NULL`)
+    .bind(userId)
+    .first<SecretRow & { locked_until: number | null }>();
+  if (!row) return { ok: false, reason: "wrong-code", kind };
+  if (row.locked_until && row.locked_until > now.getTime()) {
+    return { ok: false, reason: "locked", retryAfterSeconds: retryAfterSeconds(row.locked_until, now) };
+  }
+  const { proof, replayed } = await proveSecondFactor(deps, { userId, kind, code, row, now });
+  if (proof) {
+    const params = [userId, now.getTime(), null, sessionId, proof.param];
+    const [confirmed] = await d1.batch([
+      bindNumbered(d1, `UPDATE sessions SET authenticated_at = ?2 WHERE id = ?4 AND user_id = ?1 AND ${proof.condition("?1")}`, params),
+      bindNumbered(d1, proof.spend("?1"), params),
+    ]);
+    if (confirmed!.meta.changes === 1) {
+      recordAuthEvent(deps, { type: "step_up", detail: kind, userId, client });
+      if (kind === "recovery") await reportRecoveryCodeUse(deps, { userId, email, client });
+      return { ok: true };
+    }
+  }
+  recordAuthEvent(deps, { type: "step_up_failed", detail: kind, userId, client });
+  const lockedUntil = await countSecondFactorFailure(deps, userId, now);
+  if (lockedUntil) return { ok: false, reason: "locked", retryAfterSeconds: retryAfterSeconds(lockedUntil, now) };
+  // A TOTP proof that lost its batch was spent by a parallel request; a recovery code can't be told apart.
+  return { ok: false, reason: replayed || (proof && kind === "totp") ? "replayed" : "wrong-code", kind };
 }
 
 async function reportRecoveryCodeUse(deps: TwoFactorDeps, { userId, email, client }: { userId: string; email: string; client: ClientInfo }) {

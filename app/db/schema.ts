@@ -182,7 +182,7 @@ export const pendingSignIns = sqliteTable(
     completedAt: integer("completed_at", { mode: "timestamp_ms" }),
     sessionId: text("session_id"),
   },
-  (t) => [index("pending_sign_ins_user_id_idx").on(t.userId)],
+  (t) => [index("pending_sign_ins_user_id_idx").on(t.userId), index("pending_sign_ins_session_id_idx").on(t.sessionId)],
 );
 
 /** Authenticator-app (TOTP) secret. Enabled once confirmed with a code; until then a pending enrollment. */
@@ -196,6 +196,11 @@ export const totpCredentials = sqliteTable("totp_credentials", {
   enabledAt: integer("enabled_at", { mode: "timestamp_ms" }),
   // The newest time step accepted: a code for this step or an older one is a replay.
   lastUsedStep: integer("last_used_step").notNull().default(0),
+  // Wrong second-factor codes (authenticator or recovery) for this account in the current window, across
+  // every pending sign-in and step-up; at LIMIT_CODE_FAILURES the second factor pauses until locked_until.
+  failures: integer("failures").notNull().default(0),
+  failureWindowStartedAt: integer("failure_window_started_at", { mode: "timestamp_ms" }),
+  lockedUntil: integer("locked_until", { mode: "timestamp_ms" }),
 });
 
 /** Single-use recovery codes, stored as SHA-256 (they carry 80 random bits, so a plain hash suffices). */

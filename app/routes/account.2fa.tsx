@@ -2,6 +2,7 @@ import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { rateLimitedMessage } from "~/auth/messages";
 import { requireSignedIn } from "~/auth/session.server";
+import { isRecentlyAuthenticated, stepUpPath } from "~/auth/step-up.server";
 import { confirmTotpEnrollment, getPendingEnrollment } from "~/auth/two-factor.server";
 import { Field } from "~/components/field";
 import { RecoveryCodes } from "~/components/recovery-codes";
@@ -12,8 +13,15 @@ export const headers = passThroughRetryAfter;
 
 export const meta: MetaFunction = () => [{ title: "Set up two-factor authentication · Latchkey" }];
 
+/** The secret is as sensitive as the change it makes: only a recently signed-in session sees or confirms it. */
+async function requireRecentSignIn(request: Request, context: LoaderFunctionArgs["context"]) {
+  const signedIn = await requireSignedIn(request, context);
+  if (!isRecentlyAuthenticated(signedIn.session, context.now())) throw redirect(stepUpPath("/account#two-factor"), { status: 303 });
+  return signedIn;
+}
+
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const { user } = await requireSignedIn(request, context);
+  const { user } = await requireRecentSignIn(request, context);
   // Null when no enrollment is in progress (finished, expired, or never started). Not a redirect: this
   // loader also runs right after the action that finishes enrollment, whose page shows the codes.
   return { enrollment: await getPendingEnrollment(context, { userId: user.id, email: user.email }) };
@@ -25,7 +33,7 @@ type ActionData =
   | { state: "rate-limited"; message: string };
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const { user } = await requireSignedIn(request, context);
+  const { user } = await requireRecentSignIn(request, context);
   const form = await readForm(request);
   const raw = form.get("code");
   const code = typeof raw === "string" ? raw.replace(/[\s-]/g, "") : "";
@@ -74,7 +82,7 @@ function EnrollmentForm({ actionData }: { actionData: ActionData | undefined }) 
       <main id="main" className="page">
         <section className="card" aria-labelledby="title">
           <h1 id="title">No setup in progress</h1>
-          <p>Setting up an authenticator app starts from your account page, and a setup expires after 30 minutes.</p>
+          <p>Setting up an authenticator app starts from your account page, and a setup expires after 10 minutes.</p>
           <p>
             <Link className="button" to="/account#two-factor">
               Go to your account

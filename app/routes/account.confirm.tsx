@@ -1,9 +1,11 @@
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { rateLimitedMessage, wrongCodeMessage } from "~/auth/messages";
+import { rateLimitedMessage, secondFactorPausedMessage, wrongCodeMessage } from "~/auth/messages";
 import { requireSignedIn } from "~/auth/session.server";
 import { confirmStepUp, sendStepUpCode } from "~/auth/step-up.server";
+import { getTwoFactorStatus, stepUpWithSecondFactor } from "~/auth/two-factor.server";
 import { Field } from "~/components/field";
+import { SecondFactorForms } from "~/components/second-factor-forms";
 import { maskEmail } from "~/lib/email-address";
 import { readForm } from "~/lib/form.server";
 import { passThroughRetryAfter } from "~/lib/route-headers";
@@ -19,39 +21,70 @@ function nextPath(value: unknown): string {
   return path.startsWith("/account") ? path : "/account";
 }
 
+function confirmed(next: unknown): never {
+  const url = new URL(nextPath(next), "https://latchkey.invalid");
+  url.searchParams.set("confirmed", "1");
+  throw redirect(url.pathname + url.search + url.hash, { status: 303 });
+}
+
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user } = await requireSignedIn(request, context);
-  return { maskedEmail: maskEmail(user.email), next: nextPath(new URL(request.url).searchParams.get("next")) };
+  const twoFactor = await getTwoFactorStatus(context.db, user.id);
+  return {
+    maskedEmail: maskEmail(user.email),
+    next: nextPath(new URL(request.url).searchParams.get("next")),
+    twoFactor: twoFactor.enabled,
+    recoveryCodesLeft: twoFactor.recoveryCodesLeft,
+  };
 }
 
 type ActionData =
   | { state: "sent" }
   | { state: "code-error"; error: string }
+  | { state: "second-factor-error"; kind: "totp" | "recovery"; error: string }
   | { state: "error"; error: string };
+
+const limited = (message: string, seconds: number) =>
+  json<ActionData>({ state: "error", error: message }, { status: 429, headers: { "Retry-After": String(seconds) } });
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const { user, session } = await requireSignedIn(request, context);
   const form = await readForm(request);
   const client = context.client;
+  const code = form.get("code");
+  const typed = typeof code === "string" ? code : "";
+
+  if (form.get("intent") === "verify-2fa") {
+    const kind = form.get("kind") === "recovery" ? "recovery" : "totp";
+    const result = await stepUpWithSecondFactor(context, { sessionId: session.id, userId: user.id, email: user.email, kind, code: typed, client });
+    if (result.ok) confirmed(form.get("next"));
+    if (result.reason === "rate-limited") return limited(rateLimitedMessage(result.retryAfterSeconds, "attempts"), result.retryAfterSeconds);
+    if (result.reason === "locked") return limited(secondFactorPausedMessage(result.retryAfterSeconds), result.retryAfterSeconds);
+    const error =
+      result.reason === "malformed"
+        ? kind === "totp"
+          ? "Enter the 6-digit code from your authenticator app."
+          : "Enter one of your recovery codes, like k7mq-2xzp-9hwd-4tnr."
+        : result.reason === "replayed"
+          ? "That code was already used. Wait for your app to show a new one."
+          : kind === "totp"
+            ? "That code isn't right. Check the time on your phone and try the current code."
+            : "That recovery code isn't right or was already used.";
+    return json<ActionData>({ state: "second-factor-error", kind, error }, { status: 400 });
+  }
+
   if (form.get("intent") === "send") {
     const sent = await sendStepUpCode(context, { user, client });
     if (sent.ok) return json<ActionData>({ state: "sent" });
-    if (sent.reason === "rate-limited") {
-      return json<ActionData>(
-        { state: "error", error: rateLimitedMessage(sent.retryAfterSeconds, "emails") },
-        { status: 429, headers: { "Retry-After": String(sent.retryAfterSeconds) } },
-      );
+    if (sent.reason === "rate-limited") return limited(rateLimitedMessage(sent.retryAfterSeconds, "emails"), sent.retryAfterSeconds);
+    if (sent.reason === "use-second-factor") {
+      return json<ActionData>({ state: "error", error: "Your account has two-factor authentication: confirm with your authenticator app." }, { status: 400 });
     }
     return json<ActionData>({ state: "error", error: "We couldn't send the email just now. Please try again in a moment." }, { status: 503 });
   }
 
-  const code = form.get("code");
-  const result = await confirmStepUp(context, { session, user, code: typeof code === "string" ? code : "", client });
-  if (result.ok) {
-    const next = new URL(nextPath(form.get("next")), "https://latchkey.invalid");
-    next.searchParams.set("confirmed", "1");
-    throw redirect(next.pathname + next.search + next.hash, { status: 303 });
-  }
+  const result = await confirmStepUp(context, { session, user, code: typed, client });
+  if (result.ok) confirmed(form.get("next"));
   switch (result.reason) {
     case "rate-limited":
       return json<ActionData>(
@@ -62,6 +95,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
       return json<ActionData>({ state: "code-error", error: "Enter the 6-digit code from the email." }, { status: 400 });
     case "wrong-code":
       return json<ActionData>({ state: "code-error", error: wrongCodeMessage(result.attemptsLeft) }, { status: 400 });
+    case "use-second-factor":
+      return json<ActionData>({ state: "error", error: "Your account has two-factor authentication: confirm with your authenticator app." }, { status: 400 });
     default:
       return json<ActionData>(
         { state: "error", error: "That code has expired, was used, or had too many wrong tries. Send a new one." },
@@ -71,11 +106,38 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function ConfirmItsYou() {
-  const { maskedEmail, next } = useLoaderData<typeof loader>();
+  const { maskedEmail, next, twoFactor, recoveryCodesLeft } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>() as ActionData | undefined;
-  const navigation = useNavigation();
-  const working = navigation.state !== "idle";
+  const working = useNavigation().state !== "idle";
   const codeSent = actionData?.state === "sent" || actionData?.state === "code-error";
+  const alert =
+    actionData?.state === "error" ? (
+      <div className="alert error" role="alert">
+        {actionData.error}
+      </div>
+    ) : null;
+
+  if (twoFactor) {
+    return (
+      <main id="main" className="page">
+        <section className="card" aria-labelledby="title">
+          <h1 id="title">Confirm it's you</h1>
+          <p className="lead">This change needs a sign-in from the last 10 minutes. Enter a code from your authenticator app instead.</p>
+          {alert}
+          <SecondFactorForms
+            error={actionData?.state === "second-factor-error" ? actionData : null}
+            recoveryCodesLeft={recoveryCodesLeft}
+            submitLabel="Confirm"
+            fields={{ intent: "verify-2fa", next }}
+          />
+          <p className="muted small">
+            <Link to="/account">Cancel</Link>
+          </p>
+        </section>
+      </main>
+    );
+  }
+
   return (
     <main id="main" className="page">
       <section className="card" aria-labelledby="title">
@@ -84,11 +146,7 @@ export default function ConfirmItsYou() {
           This change needs a sign-in from the last 10 minutes. We'll email a code to <span className="nowrap">{maskedEmail}</span>{" "}
           instead.
         </p>
-        {actionData?.state === "error" ? (
-          <div className="alert error" role="alert">
-            {actionData.error}
-          </div>
-        ) : null}
+        {alert}
         {actionData?.state === "sent" ? (
           <div className="alert success" role="status">
             We sent a 6-digit code. It expires in 10 minutes.

@@ -1,11 +1,11 @@
 import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
-import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { rateLimitedMessage } from "~/auth/messages";
+import { Link, useActionData, useLoaderData } from "@remix-run/react";
+import { rateLimitedMessage, secondFactorPausedMessage } from "~/auth/messages";
 import { readPendingToken, serializeExpiredPendingCookie } from "~/auth/pending-cookie.server";
 import { readSessionToken } from "~/auth/session.server";
 import { signInResponse } from "~/auth/sign-in-response.server";
 import { completeSecondFactor, findPendingSignIn } from "~/auth/two-factor.server";
-import { Field } from "~/components/field";
+import { SecondFactorForms } from "~/components/second-factor-forms";
 import { maskEmail } from "~/lib/email-address";
 import { readForm } from "~/lib/form.server";
 import { passThroughRetryAfter } from "~/lib/route-headers";
@@ -49,6 +49,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
         { state: "rate-limited", message: rateLimitedMessage(result.retryAfterSeconds, "attempts") },
         { status: 429, headers: { "Retry-After": String(result.retryAfterSeconds) } },
       );
+    case "locked":
+      return json<ActionData>(
+        { state: "rate-limited", message: secondFactorPausedMessage(result.retryAfterSeconds) },
+        { status: 429, headers: { "Retry-After": String(result.retryAfterSeconds) } },
+      );
     case "expired":
       return json<ActionData>(
         { state: "expired" },
@@ -82,8 +87,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
 export default function TwoFactorStep() {
   const data = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>() as ActionData | undefined;
-  const navigation = useNavigation();
-  const checking = navigation.state !== "idle";
 
   if (data.state === "expired" || actionData?.state === "expired") {
     return (
@@ -116,45 +119,7 @@ export default function TwoFactorStep() {
             {actionData.message}
           </div>
         ) : null}
-        <Form method="post" noValidate>
-          <input type="hidden" name="kind" value="totp" />
-          <Field
-            label="Authenticator code"
-            name="code"
-            inputMode="numeric"
-            autoComplete="one-time-code"
-            pattern="[0-9]*"
-            maxLength={12}
-            required
-            autoFocus={error?.kind !== "recovery"}
-            className="code-input"
-            error={error?.kind === "totp" ? error.error : undefined}
-          />
-          <button type="submit" className="full" disabled={checking}>
-            {checking ? "Checking…" : "Verify"}
-          </button>
-        </Form>
-        <details className="disclosure" open={error?.kind === "recovery"}>
-          <summary>Lost your phone? Use a recovery code</summary>
-          <Form method="post" noValidate>
-            <input type="hidden" name="kind" value="recovery" />
-            <Field
-              label="Recovery code"
-              name="code"
-              id="field-recovery-code"
-              hint={`One of the codes you saved when you turned on two-factor authentication (${data.recoveryCodesLeft} unused). Each works once.`}
-              autoComplete="off"
-              autoCapitalize="none"
-              spellCheck={false}
-              maxLength={40}
-              required
-              error={error?.kind === "recovery" ? error.error : undefined}
-            />
-            <button type="submit" className="secondary full" disabled={checking}>
-              Use recovery code
-            </button>
-          </Form>
-        </details>
+        <SecondFactorForms error={error} recoveryCodesLeft={data.recoveryCodesLeft} submitLabel="Verify" />
         <p className="muted small">
           Not you, or want to use another account? <Link to="/login" reloadDocument>Start over</Link>.
         </p>

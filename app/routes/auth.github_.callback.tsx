@@ -4,7 +4,6 @@ import { completeGitHubSignIn, expiredGitHubCookies, type GitHubProblem } from "
 import { rateLimitedMessage } from "~/auth/messages";
 import { readSessionToken } from "~/auth/session.server";
 import { signInResponse } from "~/auth/sign-in-response.server";
-import { readClientInfo } from "~/lib/client-info.server";
 import { passThroughRetryAfter } from "~/lib/route-headers";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
@@ -57,7 +56,7 @@ const GITHUB_PROBLEMS: Record<Exclude<GitHubProblem, "cancelled"> | "rate-limite
 };
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const client = readClientInfo(request);
+  const client = context.client;
   const result = await completeGitHubSignIn(context, {
     request,
     client,

@@ -19,7 +19,7 @@ export async function purgeExpiredRows(d1: D1Database, now: Date, idleMs: number
       .prepare(`DELETE FROM code_lockouts WHERE coalesce(locked_until, 0) < ?1 AND window_started_at < ?2`)
       .bind(at, at - TOKEN_GRACE_MS),
     auth_events: d1.prepare(`DELETE FROM auth_events WHERE created_at < ?1`).bind(at - AUTH_EVENT_RETENTION_MS),
-    // Unconfirmed 2FA enrollments are useless after 30 minutes.
+    // Unconfirmed 2FA enrollments are useless after 10 minutes; a day's grace keeps this simple.
     totp_credentials: d1.prepare(`DELETE FROM totp_credentials WHERE enabled_at IS NULL AND created_at < ?1`).bind(at - TOKEN_GRACE_MS),
     outbox_messages: d1.prepare(`DELETE FROM outbox_messages WHERE sent_at < ?1`).bind(at - 7 * TOKEN_GRACE_MS),
   };

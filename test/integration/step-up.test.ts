@@ -12,7 +12,16 @@ async function signedInWithTwoFactor() {
   const page = await (await browser.get("/account/2fa")).text();
   const secret = page.match(/data-testid="totp-secret">([A-Z2-7 ]+)</)![1]!;
   await awayFromStepBoundary();
-  expect((await browser.post("/account/2fa", { code: await totp(secret) })).status).toBe(200);
+  const enrolledAt = Date.now();
+  const enrolled = await browser.post("/account/2fa", { code: await totp(secret, enrolledAt) });
+  expect(enrolled.status).toBe(200);
+  const recoveryCodes = [...(await enrolled.text()).matchAll(/<code>([a-z0-9-]{19})<\/code>/g)].map((m) => m[1]!);
+  return Object.assign(browser, { secret, enrolledAt, recoveryCodes });
+}
+
+async function signedInWithoutTwoFactor() {
+  const browser = new Browser();
+  await browser.signInWithEmail(EMAIL);
   return browser;
 }
 
@@ -40,7 +49,7 @@ describe("changes that need a recent sign-in", () => {
     expect((await lastMailTo(EMAIL)).subject).toBe("Two-factor authentication is off");
   });
 
-  it("asks an older session to confirm with an emailed code first, then lets the change through", async () => {
+  it("asks an older session with 2FA to confirm with an authenticator code first, then lets the change through", async () => {
     const browser = await signedInWithTwoFactor();
     await ageSessions(11);
     const refused = await browser.post("/account", { intent: "disable-2fa" });
@@ -48,25 +57,80 @@ describe("changes that need a recent sign-in", () => {
     expect(refused.headers.get("Location")).toBe("/account/confirm?next=%2Faccount%23two-factor");
     expect(await twoFactorOn()).toBe(true);
 
+    const prompt = await (await browser.get(refused.headers.get("Location")!)).text();
+    expect(prompt).toContain("Enter a code from your authenticator app instead.");
+    expect(prompt).not.toContain("Email me a code");
+    // The step used to enroll is spent; the next one is still within the accepted window.
+    const confirmed = await browser.post("/account/confirm", {
+      intent: "verify-2fa",
+      kind: "totp",
+      code: await totp(browser.secret, browser.enrolledAt, 1),
+      next: "/account#two-factor",
+    });
+    expect(confirmed.status).toBe(303);
+    expect(confirmed.headers.get("Location")).toBe("/account?confirmed=1#two-factor");
+    expect((await browser.post("/account", { intent: "disable-2fa" })).status).toBe(200);
+    expect(await twoFactorOn()).toBe(false);
+    const event = await env.DB.prepare("SELECT detail FROM auth_events WHERE type = 'step_up'").first<{ detail: string }>();
+    expect(event!.detail).toBe("totp");
+  });
+
+  it("with 2FA on, won't send or accept an email code as confirmation, nor a replayed authenticator code", async () => {
+    const browser = await signedInWithTwoFactor();
+    await ageSessions(11);
+    const send = await browser.post("/account/confirm", { intent: "send" });
+    expect(send.status).toBe(400);
+    expect(await send.text()).toContain("confirm with your authenticator app");
+    expect((await mailsTo(EMAIL)).some((m) => m.subject === "Your Latchkey confirmation code")).toBe(false);
+    const email = await browser.post("/account/confirm", { intent: "verify", code: "123456", next: "/account" });
+    expect(email.status).toBe(400);
+
+    const replay = await browser.post("/account/confirm", { intent: "verify-2fa", kind: "totp", code: await totp(browser.secret, browser.enrolledAt), next: "/account" });
+    expect(replay.status).toBe(400);
+    expect(await replay.text()).toContain("That code was already used");
+    expect((await browser.post("/account", { intent: "disable-2fa" })).status).toBe(303);
+  });
+
+  it("accepts a recovery code as confirmation, once, and emails the account about it", async () => {
+    const browser = await signedInWithTwoFactor();
+    const code = browser.recoveryCodes[0]!;
+    await ageSessions(11);
+    const confirmed = await browser.post("/account/confirm", { intent: "verify-2fa", kind: "recovery", code, next: "/account/delete" });
+    expect(confirmed.status).toBe(303);
+    expect(confirmed.headers.get("Location")).toBe("/account/delete?confirmed=1");
+    expect((await browser.get("/account/delete")).status).toBe(200);
+    expect((await mailsTo(EMAIL)).some((m) => m.subject === "A recovery code was used")).toBe(true);
+
+    await ageSessions(11);
+    const again = await browser.post("/account/confirm", { intent: "verify-2fa", kind: "recovery", code, next: "/account/delete" });
+    expect(again.status).toBe(400);
+    const html = await again.text();
+    expect(html).toContain("That recovery code isn&#x27;t right or was already used.");
+    expect((await browser.get("/account/delete")).status).toBe(303);
+  });
+
+  it("emails a code to an older session without 2FA, then lets the change through", async () => {
+    const browser = await signedInWithoutTwoFactor();
+    await ageSessions(11);
+    const refused = await browser.post("/account", { intent: "setup-2fa" });
+    expect(refused.headers.get("Location")).toBe("/account/confirm?next=%2Faccount%23two-factor");
     const prompt = await browser.get(refused.headers.get("Location")!);
-    expect(prompt.status).toBe(200);
-    expect(await prompt.text()).toContain("Confirm it&#x27;s you");
+    expect(await prompt.text()).toContain("We&#x27;ll email a code to");
     const sent = await browser.post("/account/confirm?next=%2Faccount%23two-factor", { intent: "send" });
     expect(sent.status).toBe(200);
     expect(await sent.text()).toContain("We sent a 6-digit code");
     const mail = await lastMailTo(EMAIL);
     expect(mail.subject).toBe("Your Latchkey confirmation code");
     expect(mail.text).not.toMatch(/https?:\/\/\S+token=/);
-
     const confirmed = await browser.post("/account/confirm", { intent: "verify", code: await stepUpCode(), next: "/account#two-factor" });
     expect(confirmed.status).toBe(303);
     expect(confirmed.headers.get("Location")).toBe("/account?confirmed=1#two-factor");
-    expect((await browser.post("/account", { intent: "disable-2fa" })).status).toBe(200);
-    expect(await twoFactorOn()).toBe(false);
+    const setup = await browser.post("/account", { intent: "setup-2fa" });
+    expect(setup.headers.get("Location")).toBe("/account/2fa");
   });
 
   it("counts wrong confirmation codes and doesn't confirm on a wrong one", async () => {
-    const browser = await signedInWithTwoFactor();
+    const browser = await signedInWithoutTwoFactor();
     await ageSessions(11);
     await browser.post("/account/confirm", { intent: "send" });
     const right = await stepUpCode();
@@ -76,13 +140,14 @@ describe("changes that need a recent sign-in", () => {
     const html = await response.text();
     expect(html).toContain("4 tries left");
     expect(html).toMatch(/aria-describedby="field-code-error"/);
-    expect((await browser.post("/account", { intent: "disable-2fa" })).status).toBe(303);
+    expect((await browser.post("/account", { intent: "setup-2fa" })).status).toBe(303);
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM totp_credentials").first("n")).toBe(0);
     const row = await env.DB.prepare("SELECT attempts FROM verification_tokens WHERE purpose = 'step-up'").first<{ attempts: number }>();
     expect(row!.attempts).toBe(1);
   });
 
   it("won't accept a sign-in code, or another account's code, as confirmation", async () => {
-    const browser = await signedInWithTwoFactor();
+    const browser = await signedInWithoutTwoFactor();
     await ageSessions(11);
     await browser.post("/account/confirm", { intent: "send" });
     const other = new Browser();
@@ -100,7 +165,7 @@ describe("changes that need a recent sign-in", () => {
     if (signInCode !== (await stepUpCode())) {
       expect((await browser.post("/account/confirm", { intent: "verify", code: signInCode, next: "/account" })).status).toBe(400);
     }
-    expect((await browser.post("/account", { intent: "disable-2fa" })).status).toBe(303);
+    expect((await browser.get("/account/delete")).status).toBe(303);
   });
 
   it("asks an older session to confirm before turning 2FA on, so a stolen cookie can't lock the owner out", async () => {
@@ -139,7 +204,7 @@ describe("changes that need a recent sign-in", () => {
   });
 
   it("only returns to account pages after confirming", async () => {
-    const browser = await signedInWithTwoFactor();
+    const browser = await signedInWithoutTwoFactor();
     await ageSessions(11);
     await browser.post("/account/confirm", { intent: "send" });
     const response = await browser.post("/account/confirm", { intent: "verify", code: await stepUpCode(), next: "https://evil.example/account" });

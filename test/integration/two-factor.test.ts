@@ -196,6 +196,38 @@ describe("signing in with two-factor authentication", () => {
     expect(await count("sessions")).toBe(1);
   });
 
+  it("pauses the account's second factor after 10 wrong codes across sign-ins, even for the right code", async () => {
+    const { secret } = await enroll(new Browser());
+    await forgetLastStep();
+    for (const userAgent of [SAFARI_IPHONE, CHROME_WINDOWS]) {
+      const browser = await pendingBrowser(userAgent);
+      for (let i = 0; i < 5; i++) await browser.post("/auth/2fa", { kind: "totp", code: await wrongCodeFor(secret) });
+    }
+    const failures = await env.DB.prepare("SELECT failures, locked_until FROM totp_credentials").first<{ failures: number; locked_until: number }>();
+    expect(failures!.failures).toBe(10);
+    expect(failures!.locked_until).toBeGreaterThan(Date.now() + 59 * 60_000);
+
+    const third = await pendingBrowser();
+    await awayFromStepBoundary();
+    const paused = await third.post("/auth/2fa", { kind: "totp", code: await totp(secret) });
+    expect(paused.status).toBe(429);
+    expect(paused.headers.get("Retry-After")).toMatch(/^\d+$/);
+    expect(await paused.text()).toContain("Two-factor codes are paused for 1 hour");
+    expect(await count("sessions")).toBe(1);
+  });
+
+  it("checks at most five codes per pending sign-in, however many arrive at once", async () => {
+    const { secret } = await enroll(new Browser());
+    const browser = await pendingBrowser();
+    const wrong = await wrongCodeFor(secret);
+    const responses = await Promise.all(Array.from({ length: 12 }, () => browser.post("/auth/2fa", { kind: "totp", code: wrong })));
+    expect(responses.every((r) => r.status === 400)).toBe(true);
+    const row = await env.DB.prepare("SELECT attempts FROM pending_sign_ins").first<{ attempts: number }>();
+    expect(row!.attempts).toBe(5);
+    const counted = await env.DB.prepare("SELECT failures FROM totp_credentials").first<{ failures: number }>();
+    expect(counted!.failures).toBe(5);
+  });
+
   it("sends a visitor without a pending sign-in back to the start", async () => {
     const response = await new Browser().get("/auth/2fa");
     expect(response.status).toBe(400);

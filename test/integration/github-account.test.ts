@@ -1,6 +1,8 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { encryptTotpSecret } from "~/auth/totp.server";
+import { issueNoticeLinkToken } from "~/auth/verification.server";
+import { db } from "../helpers/deps";
 import { encodeBase32UpperCaseNoPadding } from "@oslojs/encoding";
 import { cookiesFrom, getWithGitHub, signInWithGitHub } from "../helpers/github";
 import { awayFromStepBoundary, totp } from "../helpers/totp";
@@ -67,5 +69,15 @@ describe("GitHub sign-in and the account center", () => {
     await signInWithGitHub();
     expect(await env.DB.prepare("SELECT count(*) AS n FROM identities").first("n")).toBe(1);
     expect((await mailsTo("octo@example.com")).filter((m) => m.subject.startsWith("GitHub account @octo was linked"))).toHaveLength(1);
+  });
+
+  it("\"This wasn't me\" unlinks GitHub too, so an intruder's linked GitHub account can't get back in", async () => {
+    interceptGitHub(octo);
+    await signInWithGitHub();
+    const { token } = await issueNoticeLinkToken(db, { email: "octo@example.com", purpose: "sign-out-everywhere", lifetimeMs: 60_000 }, new Date());
+    const response = await postWithGitHub("/auth/not-me", { token }, "");
+    expect(response.status).toBe(200);
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM identities").first("n")).toBe(0);
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM sessions").first("n")).toBe(0);
   });
 });

@@ -41,6 +41,22 @@ export function lockedMessage(retryAfterSeconds: number): string {
   return `Too many wrong codes for this email. Code sign-in is paused for ${describeWait(retryAfterSeconds)}; the link in your email still works.`;
 }
 
+/** What a wrong, replayed or malformed authenticator / recovery code is answered with. */
+export function secondFactorMessage(
+  kind: "totp" | "recovery",
+  reason: "malformed" | "wrong-code" | "replayed",
+  attemptsLeft?: number,
+): string {
+  if (reason === "malformed") {
+    return kind === "totp" ? "Enter the 6-digit code from your authenticator app." : "Enter one of your recovery codes, like k7mq-2xzp-9hwd-4tnr.";
+  }
+  const tries = attemptsLeft === undefined ? "" : ` ${attemptsLeft} ${attemptsLeft === 1 ? "try" : "tries"} left.`;
+  if (reason === "replayed") return `That code was already used. Wait for your app to show a new one.${tries}`;
+  return kind === "totp"
+    ? `That code isn't right. Check the time on your phone and try the current code.${tries}`
+    : `That recovery code isn't right or was already used.${tries}`;
+}
+
 export function secondFactorPausedMessage(retryAfterSeconds: number): string {
   return `Too many wrong codes for this account. Two-factor codes are paused for ${describeWait(retryAfterSeconds)}; then try again.`;
 }

@@ -6,13 +6,12 @@
  */
 import type { AppConfig } from "~/lib/env.server";
 import type { Database } from "~/lib/db.server";
-import type { Mailer } from "~/lib/mailer.server";
 import type { ClientInfo } from "~/lib/client-info.server";
 import { generateToken, sha256Hex } from "~/lib/crypto.server";
 import { safeRedirectPath } from "~/lib/safe-redirect";
 import { recordAuthEvent } from "./events.server";
 import { sendSecurityNotice } from "./notices.server";
-import { verificationAttemptAllowed } from "./sign-in.server";
+import { verificationAttemptAllowed, type SignInDeps } from "./sign-in.server";
 import { retryAfterSeconds } from "~/lib/rate-limit.server";
 import { bindNumbered, type SignInOutcome } from "./start-session.server";
 import {
@@ -27,14 +26,8 @@ import {
   totpUri,
 } from "./totp.server";
 
-export interface TwoFactorDeps {
-  db: Database;
-  config: AppConfig;
-  mailer: Mailer;
-  kv: KVNamespace;
-  now: () => Date;
-  waitUntil: (promise: Promise<unknown>) => void;
-}
+/** The same dependencies as sign-in: db, config, mailer, KV, clock, waitUntil. */
+export type TwoFactorDeps = SignInDeps;
 
 /** Wrong codes allowed per pending sign-in before it has to start over. */
 export const SECOND_FACTOR_MAX_ATTEMPTS = 5;

@@ -1,5 +1,5 @@
 import { Form, useNavigation } from "@remix-run/react";
-import { Field } from "./field";
+import { Field, ONE_TIME_CODE_INPUT } from "./field";
 
 /** The 6-digit code form: posts to /auth/code with the email it was sent to. */
 export function CodeForm({ email, error }: { email: string; error?: string }) {
@@ -12,12 +12,7 @@ export function CodeForm({ email, error }: { email: string; error?: string }) {
         label="Sign-in code"
         name="code"
         hint="The 6-digit code from the same email."
-        inputMode="numeric"
-        autoComplete="one-time-code"
-        pattern="[0-9]*"
-        maxLength={12}
-        required
-        className="code-input"
+        {...ONE_TIME_CODE_INPUT}
         error={error}
       />
       <button type="submit" className="full" disabled={checking}>

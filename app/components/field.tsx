@@ -47,3 +47,13 @@ export function Field({
     </div>
   );
 }
+
+/** The attributes every 6-digit code field shares: numeric keypad, one-time-code autofill, big digits. */
+export const ONE_TIME_CODE_INPUT = {
+  inputMode: "numeric",
+  autoComplete: "one-time-code",
+  pattern: "[0-9]*",
+  maxLength: 12,
+  required: true,
+  className: "code-input",
+} as const;

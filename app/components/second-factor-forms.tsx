@@ -1,5 +1,5 @@
 import { Form, useNavigation } from "@remix-run/react";
-import { Field } from "./field";
+import { Field, ONE_TIME_CODE_INPUT } from "./field";
 
 export type SecondFactorError = { kind: "totp" | "recovery"; error: string } | null;
 
@@ -28,13 +28,8 @@ export function SecondFactorForms({
         <Field
           label="Authenticator code"
           name="code"
-          inputMode="numeric"
-          autoComplete="one-time-code"
-          pattern="[0-9]*"
-          maxLength={12}
-          required
+          {...ONE_TIME_CODE_INPUT}
           autoFocus={error?.kind !== "recovery"}
-          className="code-input"
           error={error?.kind === "totp" ? error.error : undefined}
         />
         <button type="submit" className="full" disabled={checking}>

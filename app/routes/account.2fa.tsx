@@ -4,10 +4,11 @@ import { rateLimitedMessage } from "~/auth/messages";
 import { requireSignedIn } from "~/auth/session.server";
 import { isRecentlyAuthenticated, stepUpPath } from "~/auth/step-up.server";
 import { confirmTotpEnrollment, getPendingEnrollment } from "~/auth/two-factor.server";
-import { Field } from "~/components/field";
+import { Field, ONE_TIME_CODE_INPUT } from "~/components/field";
 import { RecoveryCodes } from "~/components/recovery-codes";
 import { readForm } from "~/lib/form.server";
 import { passThroughRetryAfter } from "~/lib/route-headers";
+import { CardPage } from "~/components/card-page";
 
 export const headers = passThroughRetryAfter;
 
@@ -61,14 +62,11 @@ export default function SetUpTwoFactor() {
   const actionData = useActionData<typeof action>() as ActionData | undefined;
   if (actionData?.state === "enabled") {
     return (
-      <main id="main" className="page">
-        <section className="card" aria-labelledby="title">
-          <h1 id="title">Two-factor authentication is on</h1>
-          <p className="lead">From now on, signing in also asks for a code from your authenticator app.</p>
-          <h2>Your recovery codes</h2>
-          <RecoveryCodes codes={actionData.recoveryCodes} appHost={actionData.appHost} />
-        </section>
-      </main>
+      <CardPage title="Two-factor authentication is on">
+        <p className="lead">From now on, signing in also asks for a code from your authenticator app.</p>
+        <h2>Your recovery codes</h2>
+        <RecoveryCodes codes={actionData.recoveryCodes} appHost={actionData.appHost} />
+      </CardPage>
     );
   }
   return <EnrollmentForm actionData={actionData} />;
@@ -79,73 +77,62 @@ function EnrollmentForm({ actionData }: { actionData: ActionData | undefined }) 
   const checking = useNavigation().state !== "idle";
   if (!data) {
     return (
-      <main id="main" className="page">
-        <section className="card" aria-labelledby="title">
-          <h1 id="title">No setup in progress</h1>
-          <p>Setting up an authenticator app starts from your account page, and a setup expires after 10 minutes.</p>
-          <p>
-            <Link className="button" to="/account#two-factor">
-              Go to your account
-            </Link>
-          </p>
-        </section>
-      </main>
+      <CardPage title="No setup in progress">
+        <p>Setting up an authenticator app starts from your account page, and a setup expires after 10 minutes.</p>
+        <p>
+          <Link className="button" to="/account#two-factor">
+            Go to your account
+          </Link>
+        </p>
+      </CardPage>
     );
   }
   return (
-    <main id="main" className="page">
-      <section className="card" aria-labelledby="title">
-        <h1 id="title">Set up your authenticator app</h1>
-        {actionData?.state === "rate-limited" ? (
-          <div className="alert error" role="alert">
-            {actionData.message}
-          </div>
-        ) : null}
-        <ol className="steps">
-          <li>
-            <p>Scan this QR code with your authenticator app.</p>
-            <svg
-              className="qr"
-              viewBox={`0 0 ${data.qr.size} ${data.qr.size}`}
-              role="img"
-              aria-label="QR code with your authenticator secret"
-              shapeRendering="crispEdges"
-            >
-              <rect width={data.qr.size} height={data.qr.size} className="qr-light" />
-              <path d={data.qr.path} className="qr-dark" />
-            </svg>
-          </li>
-          <li>
-            <p>Can't scan it? Enter this key instead (time-based, 6 digits):</p>
-            <p>
-              <code className="secret" data-testid="totp-secret">
-                {data.manualKey}
-              </code>
-            </p>
-          </li>
-          <li>
-            <Form method="post" noValidate>
-              <Field
-                label="Enter the 6-digit code the app shows"
-                name="code"
-                inputMode="numeric"
-                autoComplete="one-time-code"
-                pattern="[0-9]*"
-                maxLength={12}
-                required
-                className="code-input"
-                error={actionData?.state === "error" ? actionData.error : undefined}
-              />
-              <button type="submit" className="full" disabled={checking}>
-                {checking ? "Checking…" : "Turn on two-factor authentication"}
-              </button>
-            </Form>
-          </li>
-        </ol>
-        <p className="muted small">
-          <Link to="/account">Cancel</Link> — nothing changes until you enter a code.
-        </p>
-      </section>
-    </main>
+    <CardPage title="Set up your authenticator app">
+      {actionData?.state === "rate-limited" ? (
+        <div className="alert error" role="alert">
+          {actionData.message}
+        </div>
+      ) : null}
+      <ol className="steps">
+        <li>
+          <p>Scan this QR code with your authenticator app.</p>
+          <svg
+            className="qr"
+            viewBox={`0 0 ${data.qr.size} ${data.qr.size}`}
+            role="img"
+            aria-label="QR code with your authenticator secret"
+            shapeRendering="crispEdges"
+          >
+            <rect width={data.qr.size} height={data.qr.size} className="qr-light" />
+            <path d={data.qr.path} className="qr-dark" />
+          </svg>
+        </li>
+        <li>
+          <p>Can't scan it? Enter this key instead (time-based, 6 digits):</p>
+          <p>
+            <code className="secret" data-testid="totp-secret">
+              {data.manualKey}
+            </code>
+          </p>
+        </li>
+        <li>
+          <Form method="post" noValidate>
+            <Field
+              label="Enter the 6-digit code the app shows"
+              name="code"
+              {...ONE_TIME_CODE_INPUT}
+              error={actionData?.state === "error" ? actionData.error : undefined}
+            />
+            <button type="submit" className="full" disabled={checking}>
+              {checking ? "Checking…" : "Turn on two-factor authentication"}
+            </button>
+          </Form>
+        </li>
+      </ol>
+      <p className="muted small">
+        <Link to="/account">Cancel</Link> — nothing changes until you enter a code.
+      </p>
+    </CardPage>
   );
 }

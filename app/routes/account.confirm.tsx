@@ -1,15 +1,16 @@
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { rateLimitedMessage, secondFactorPausedMessage, wrongCodeMessage } from "~/auth/messages";
+import { rateLimitedMessage, secondFactorMessage, secondFactorPausedMessage, wrongCodeMessage } from "~/auth/messages";
 import { requireSignedIn } from "~/auth/session.server";
 import { confirmStepUp, sendStepUpCode } from "~/auth/step-up.server";
 import { getTwoFactorStatus, stepUpWithSecondFactor } from "~/auth/two-factor.server";
-import { Field } from "~/components/field";
+import { Field, ONE_TIME_CODE_INPUT } from "~/components/field";
 import { SecondFactorForms } from "~/components/second-factor-forms";
 import { maskEmail } from "~/lib/email-address";
 import { readForm } from "~/lib/form.server";
 import { passThroughRetryAfter } from "~/lib/route-headers";
 import { safeRedirectPath } from "~/lib/safe-redirect";
+import { CardPage } from "~/components/card-page";
 
 export const headers = passThroughRetryAfter;
 
@@ -60,16 +61,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     if (result.ok) confirmed(form.get("next"));
     if (result.reason === "rate-limited") return limited(rateLimitedMessage(result.retryAfterSeconds, "attempts"), result.retryAfterSeconds);
     if (result.reason === "locked") return limited(secondFactorPausedMessage(result.retryAfterSeconds), result.retryAfterSeconds);
-    const error =
-      result.reason === "malformed"
-        ? kind === "totp"
-          ? "Enter the 6-digit code from your authenticator app."
-          : "Enter one of your recovery codes, like k7mq-2xzp-9hwd-4tnr."
-        : result.reason === "replayed"
-          ? "That code was already used. Wait for your app to show a new one."
-          : kind === "totp"
-            ? "That code isn't right. Check the time on your phone and try the current code."
-            : "That recovery code isn't right or was already used.";
+    const error = secondFactorMessage(kind, result.reason);
     return json<ActionData>({ state: "second-factor-error", kind, error }, { status: 400 });
   }
 
@@ -119,68 +111,57 @@ export default function ConfirmItsYou() {
 
   if (twoFactor) {
     return (
-      <main id="main" className="page">
-        <section className="card" aria-labelledby="title">
-          <h1 id="title">Confirm it's you</h1>
-          <p className="lead">This change needs a sign-in from the last 10 minutes. Enter a code from your authenticator app instead.</p>
-          {alert}
-          <SecondFactorForms
-            error={actionData?.state === "second-factor-error" ? actionData : null}
-            recoveryCodesLeft={recoveryCodesLeft}
-            submitLabel="Confirm"
-            fields={{ intent: "verify-2fa", next }}
-          />
-          <p className="muted small">
-            <Link to="/account">Cancel</Link>
-          </p>
-        </section>
-      </main>
+      <CardPage title="Confirm it's you">
+        <p className="lead">This change needs a sign-in from the last 10 minutes. Enter a code from your authenticator app instead.</p>
+        {alert}
+        <SecondFactorForms
+          error={actionData?.state === "second-factor-error" ? actionData : null}
+          recoveryCodesLeft={recoveryCodesLeft}
+          submitLabel="Confirm"
+          fields={{ intent: "verify-2fa", next }}
+        />
+        <p className="muted small">
+          <Link to="/account">Cancel</Link>
+        </p>
+      </CardPage>
     );
   }
 
   return (
-    <main id="main" className="page">
-      <section className="card" aria-labelledby="title">
-        <h1 id="title">Confirm it's you</h1>
-        <p className="lead">
-          This change needs a sign-in from the last 10 minutes. We'll email a code to <span className="nowrap">{maskedEmail}</span>{" "}
-          instead.
-        </p>
-        {alert}
-        {actionData?.state === "sent" ? (
-          <div className="alert success" role="status">
-            We sent a 6-digit code. It expires in 10 minutes.
-          </div>
-        ) : null}
-        {codeSent ? (
-          <Form method="post" noValidate>
-            <input type="hidden" name="next" value={next} />
-            <Field
-              label="Confirmation code"
-              name="code"
-              inputMode="numeric"
-              autoComplete="one-time-code"
-              pattern="[0-9]*"
-              maxLength={12}
-              required
-              autoFocus
-              className="code-input"
-              error={actionData?.state === "code-error" ? actionData.error : undefined}
-            />
-            <button type="submit" name="intent" value="verify" className="full" disabled={working}>
-              {working ? "Checking…" : "Confirm"}
-            </button>
-          </Form>
-        ) : null}
-        <Form method="post" className="actions">
-          <button type="submit" name="intent" value="send" className={codeSent ? "secondary" : undefined} disabled={working}>
-            {codeSent ? "Send a new code" : "Email me a code"}
+    <CardPage title="Confirm it's you">
+      <p className="lead">
+        This change needs a sign-in from the last 10 minutes. We'll email a code to <span className="nowrap">{maskedEmail}</span>{" "}
+        instead.
+      </p>
+      {alert}
+      {actionData?.state === "sent" ? (
+        <div className="alert success" role="status">
+          We sent a 6-digit code. It expires in 10 minutes.
+        </div>
+      ) : null}
+      {codeSent ? (
+        <Form method="post" noValidate>
+          <input type="hidden" name="next" value={next} />
+          <Field
+            label="Confirmation code"
+            name="code"
+            {...ONE_TIME_CODE_INPUT}
+            autoFocus
+            error={actionData?.state === "code-error" ? actionData.error : undefined}
+          />
+          <button type="submit" name="intent" value="verify" className="full" disabled={working}>
+            {working ? "Checking…" : "Confirm"}
           </button>
-          <Link className="button secondary" to="/account">
-            Cancel
-          </Link>
         </Form>
-      </section>
-    </main>
+      ) : null}
+      <Form method="post" className="actions">
+        <button type="submit" name="intent" value="send" className={codeSent ? "secondary" : undefined} disabled={working}>
+          {codeSent ? "Send a new code" : "Email me a code"}
+        </button>
+        <Link className="button secondary" to="/account">
+          Cancel
+        </Link>
+      </Form>
+    </CardPage>
   );
 }

@@ -5,6 +5,7 @@ import { requireSignedIn, serializeExpiredSessionCookie } from "~/auth/session.s
 import { isRecentlyAuthenticated, stepUpPath } from "~/auth/step-up.server";
 import { Field } from "~/components/field";
 import { readForm } from "~/lib/form.server";
+import { CardPage } from "~/components/card-page";
 
 export const meta: MetaFunction = () => [{ title: "Delete account · Latchkey" }];
 
@@ -36,35 +37,32 @@ export default function DeleteAccount() {
   const actionData = useActionData<typeof action>();
   const deleting = useNavigation().state !== "idle";
   return (
-    <main id="main" className="page">
-      <section className="card" aria-labelledby="title">
-        <h1 id="title">Delete your account</h1>
-        <p className="lead">
-          This deletes <strong>{email}</strong>, signs you out everywhere, and removes your linked GitHub account and
-          two-factor settings. It can't be undone.
-        </p>
-        <Form method="post" noValidate>
-          <Field
-            label={`Type ${email} to confirm`}
-            name="email"
-            type="email"
-            autoComplete="off"
-            autoCapitalize="none"
-            spellCheck={false}
-            required
-            defaultValue={actionData?.typed}
-            error={actionData?.error}
-          />
-          <div className="actions">
-            <button type="submit" className="danger" disabled={deleting}>
-              {deleting ? "Deleting…" : "Delete my account"}
-            </button>
-            <Link className="button secondary" to="/account">
-              Cancel
-            </Link>
-          </div>
-        </Form>
-      </section>
-    </main>
+    <CardPage title="Delete your account">
+      <p className="lead">
+        This deletes <strong>{email}</strong>, signs you out everywhere, and removes your linked GitHub account and
+        two-factor settings. It can't be undone.
+      </p>
+      <Form method="post" noValidate>
+        <Field
+          label={`Type ${email} to confirm`}
+          name="email"
+          type="email"
+          autoComplete="off"
+          autoCapitalize="none"
+          spellCheck={false}
+          required
+          defaultValue={actionData?.typed}
+          error={actionData?.error}
+        />
+        <div className="actions">
+          <button type="submit" className="danger" disabled={deleting}>
+            {deleting ? "Deleting…" : "Delete my account"}
+          </button>
+          <Link className="button secondary" to="/account">
+            Cancel
+          </Link>
+        </div>
+      </Form>
+    </CardPage>
   );
 }

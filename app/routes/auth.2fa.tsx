@@ -1,6 +1,6 @@
 import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Link, useActionData, useLoaderData } from "@remix-run/react";
-import { rateLimitedMessage, secondFactorPausedMessage } from "~/auth/messages";
+import { rateLimitedMessage, secondFactorMessage, secondFactorPausedMessage } from "~/auth/messages";
 import { readPendingToken, serializeExpiredPendingCookie } from "~/auth/pending-cookie.server";
 import { readSessionToken } from "~/auth/session.server";
 import { signInResponse } from "~/auth/sign-in-response.server";
@@ -9,6 +9,7 @@ import { SecondFactorForms } from "~/components/second-factor-forms";
 import { maskEmail } from "~/lib/email-address";
 import { readForm } from "~/lib/form.server";
 import { passThroughRetryAfter } from "~/lib/route-headers";
+import { CardPage } from "~/components/card-page";
 
 export const headers = passThroughRetryAfter;
 
@@ -59,27 +60,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
         { state: "expired" },
         { status: 400, headers: { "Set-Cookie": await serializeExpiredPendingCookie(context.config) } },
       );
-    case "malformed":
-      return json<ActionData>(
-        {
-          state: "error",
-          kind,
-          error:
-            kind === "totp"
-              ? "Enter the 6-digit code from your authenticator app."
-              : "Enter one of your recovery codes, like k7mq-2xzp-9hwd-4tnr.",
-        },
-        { status: 400 },
-      );
     default: {
-      const tries = `${result.attemptsLeft} ${result.attemptsLeft === 1 ? "try" : "tries"} left.`;
-      const error =
-        result.reason === "replayed"
-          ? `That code was already used. Wait for your app to show a new one. ${tries}`
-          : kind === "totp"
-            ? `That code isn't right. Check the time on your phone and try the current code. ${tries}`
-            : `That recovery code isn't right or was already used. ${tries}`;
-      return json<ActionData>({ state: "error", kind, error }, { status: 400 });
+      const attemptsLeft = result.reason === "malformed" ? undefined : result.attemptsLeft;
+      return json<ActionData>({ state: "error", kind, error: secondFactorMessage(kind, result.reason, attemptsLeft) }, { status: 400 });
     }
   }
 }
@@ -90,40 +73,34 @@ export default function TwoFactorStep() {
 
   if (data.state === "expired" || actionData?.state === "expired") {
     return (
-      <main id="main" className="page">
-        <section className="card" aria-labelledby="title">
-          <h1 id="title">Start signing in again</h1>
-          <p role="alert">
-            This sign-in has expired or had too many wrong codes. For your security, sign in again from the start.
-          </p>
-          <p>
-            <Link className="button" to="/login" reloadDocument>
-              Sign in
-            </Link>
-          </p>
-        </section>
-      </main>
+      <CardPage title="Start signing in again">
+        <p role="alert">
+          This sign-in has expired or had too many wrong codes. For your security, sign in again from the start.
+        </p>
+        <p>
+          <Link className="button" to="/login" reloadDocument>
+            Sign in
+          </Link>
+        </p>
+      </CardPage>
     );
   }
 
   const error = actionData?.state === "error" ? actionData : null;
   return (
-    <main id="main" className="page">
-      <section className="card" aria-labelledby="title">
-        <h1 id="title">Two-factor authentication</h1>
-        <p className="lead">
-          Signing in as <span className="nowrap">{data.maskedEmail}</span>. Enter the code from your authenticator app.
-        </p>
-        {actionData?.state === "rate-limited" ? (
-          <div className="alert error" role="alert">
-            {actionData.message}
-          </div>
-        ) : null}
-        <SecondFactorForms error={error} recoveryCodesLeft={data.recoveryCodesLeft} submitLabel="Verify" />
-        <p className="muted small">
-          Not you, or want to use another account? <Link to="/login" reloadDocument>Start over</Link>.
-        </p>
-      </section>
-    </main>
+    <CardPage title="Two-factor authentication">
+      <p className="lead">
+        Signing in as <span className="nowrap">{data.maskedEmail}</span>. Enter the code from your authenticator app.
+      </p>
+      {actionData?.state === "rate-limited" ? (
+        <div className="alert error" role="alert">
+          {actionData.message}
+        </div>
+      ) : null}
+      <SecondFactorForms error={error} recoveryCodesLeft={data.recoveryCodesLeft} submitLabel="Verify" />
+      <p className="muted small">
+        Not you, or want to use another account? <Link to="/login" reloadDocument>Start over</Link>.
+      </p>
+    </CardPage>
   );
 }

@@ -8,6 +8,7 @@ import { isWellFormedCode, redeemCode } from "~/auth/sign-in.server";
 import { CodeForm, ResendForm } from "~/components/code-form";
 import { checkEmail } from "~/lib/email-address";
 import { passThroughRetryAfter } from "~/lib/route-headers";
+import { CardPage } from "~/components/card-page";
 
 export const headers = passThroughRetryAfter;
 
@@ -68,34 +69,28 @@ export default function EnterCode() {
   const email = actionData?.email ?? loaderData.email;
   if (!email) {
     return (
-      <main id="main" className="page">
-        <section className="card" aria-labelledby="title">
-          <h1 id="title">Which email should we check?</h1>
-          <p>Codes are sent by email. Enter your address first and we'll send you one.</p>
-          <p>
-            <Link className="button" to="/login">
-              Enter your email
-            </Link>
-          </p>
-        </section>
-      </main>
+      <CardPage title="Which email should we check?">
+        <p>Codes are sent by email. Enter your address first and we'll send you one.</p>
+        <p>
+          <Link className="button" to="/login">
+            Enter your email
+          </Link>
+        </p>
+      </CardPage>
     );
   }
   return (
-    <main id="main" className="page">
-      <section className="card" aria-labelledby="title">
-        <h1 id="title">Enter your sign-in code</h1>
-        <p className="lead">
-          We sent a 6-digit code to <strong>{email}</strong>.
-        </p>
-        <CodeForm email={email} error={actionData?.error} />
-        <div className="actions">
-          <ResendForm email={email} label={actionData?.canResend ? "Send a new email" : "Didn't get it? Send a new email"} />
-          <Link className="button secondary" to="/login" reloadDocument>
-            Use a different email
-          </Link>
-        </div>
-      </section>
-    </main>
+    <CardPage title="Enter your sign-in code">
+      <p className="lead">
+        We sent a 6-digit code to <strong>{email}</strong>.
+      </p>
+      <CodeForm email={email} error={actionData?.error} />
+      <div className="actions">
+        <ResendForm email={email} label={actionData?.canResend ? "Send a new email" : "Didn't get it? Send a new email"} />
+        <Link className="button secondary" to="/login" reloadDocument>
+          Use a different email
+        </Link>
+      </div>
+    </CardPage>
   );
 }

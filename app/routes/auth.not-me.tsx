@@ -11,6 +11,7 @@ import { readSessionToken, serializeExpiredSessionCookie, validateSessionToken }
 import { inspectVerificationToken } from "~/auth/verification.server";
 import { maskEmail } from "~/lib/email-address";
 import { readForm } from "~/lib/form.server";
+import { CardPage } from "~/components/card-page";
 
 export const meta: MetaFunction = () => [{ title: "Sign out everywhere · Latchkey" }];
 
@@ -62,61 +63,52 @@ export default function NotMe() {
 
   if (actionData?.state === "done") {
     return (
-      <main id="main" className="page">
-        <section className="card" aria-labelledby="title">
-          <h1 id="title">Signed out everywhere</h1>
-          <p role="status">
-            {actionData.sessionsEnded === 1 ? "1 session was" : `${actionData.sessionsEnded} sessions were`} signed out, and
-            any sign-in email still on its way no longer works.
-          </p>
-          <p>
-            Sign in again with your email, then turn on two-factor authentication on your account page so a stolen
-            email link alone can't get anyone in.
-          </p>
-          <p>
-            <Link className="button" to="/login?redirectTo=%2Faccount" reloadDocument>
-              Sign in
-            </Link>
-          </p>
-        </section>
-      </main>
+      <CardPage title="Signed out everywhere">
+        <p role="status">
+          {actionData.sessionsEnded === 1 ? "1 session was" : `${actionData.sessionsEnded} sessions were`} signed out, and
+          any sign-in email still on its way no longer works.
+        </p>
+        <p>
+          Sign in again with your email, then turn on two-factor authentication on your account page so a stolen
+          email link alone can't get anyone in.
+        </p>
+        <p>
+          <Link className="button" to="/login?redirectTo=%2Faccount" reloadDocument>
+            Sign in
+          </Link>
+        </p>
+      </CardPage>
     );
   }
   const problem = actionData?.state === "problem" ? actionData.message : data.state === "problem" ? data.message : null;
   if (problem || data.state !== "ready") {
     return (
-      <main id="main" className="page">
-        <section className="card" aria-labelledby="title">
-          <h1 id="title">This link can't be used</h1>
-          <p role="alert">{problem}</p>
-          <p>
-            If you're worried about your account, sign in and use <strong>Sign out everywhere else</strong> on your
-            account page.
-          </p>
-          <p>
-            <Link className="button" to="/login?redirectTo=%2Faccount" reloadDocument>
-              Sign in
-            </Link>
-          </p>
-        </section>
-      </main>
+      <CardPage title="This link can't be used">
+        <p role="alert">{problem}</p>
+        <p>
+          If you're worried about your account, sign in and use <strong>Sign out everywhere else</strong> on your
+          account page.
+        </p>
+        <p>
+          <Link className="button" to="/login?redirectTo=%2Faccount" reloadDocument>
+            Sign in
+          </Link>
+        </p>
+      </CardPage>
     );
   }
   return (
-    <main id="main" className="page">
-      <section className="card" aria-labelledby="title">
-        <h1 id="title">Sign out everywhere?</h1>
-        <p className="lead">
-          This signs <span className="nowrap">{data.maskedEmail}</span> out on every device, including the one that just
-          signed in, and cancels any sign-in email still on its way.
-        </p>
-        <Form method="post" replace>
-          <input type="hidden" name="token" value={data.token} />
-          <button type="submit" className="danger full" disabled={working} autoFocus>
-            {working ? "Signing out…" : "Sign out everywhere"}
-          </button>
-        </Form>
-      </section>
-    </main>
+    <CardPage title="Sign out everywhere?">
+      <p className="lead">
+        This signs <span className="nowrap">{data.maskedEmail}</span> out on every device, including the one that just
+        signed in, and cancels any sign-in email still on its way.
+      </p>
+      <Form method="post" replace>
+        <input type="hidden" name="token" value={data.token} />
+        <button type="submit" className="danger full" disabled={working} autoFocus>
+          {working ? "Signing out…" : "Sign out everywhere"}
+        </button>
+      </Form>
+    </CardPage>
   );
 }

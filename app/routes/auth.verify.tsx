@@ -14,6 +14,7 @@ import { inspectVerificationToken } from "~/auth/verification.server";
 import { LINK_PROBLEMS, rateLimitedMessage } from "~/auth/messages";
 import { maskEmail } from "~/lib/email-address";
 import { passThroughRetryAfter } from "~/lib/route-headers";
+import { CardPage } from "~/components/card-page";
 
 export const meta: MetaFunction = () => [{ title: "Confirm sign-in · Latchkey" }];
 
@@ -62,12 +63,9 @@ export default function VerifySignIn() {
   const navigation = useNavigation();
   if (actionData?.reason === "rate-limited") {
     return (
-      <main id="main" className="page">
-        <section className="card" aria-labelledby="title">
-          <h1 id="title">Please wait a moment</h1>
-          <p role="alert">{actionData.message}</p>
-        </section>
-      </main>
+      <CardPage title="Please wait a moment">
+        <p role="alert">{actionData.message}</p>
+      </CardPage>
     );
   }
   const problem = actionData?.reason ?? (data.state === "problem" ? data.reason : null);
@@ -75,17 +73,14 @@ export default function VerifySignIn() {
   if (problem) {
     const copy = LINK_PROBLEMS[problem];
     return (
-      <main id="main" className="page">
-        <section className="card" aria-labelledby="title">
-          <h1 id="title">{copy.title}</h1>
-          <p>{copy.message}</p>
-          <p>
-            <Link className="button" to="/login">
-              Get a new sign-in link
-            </Link>
-          </p>
-        </section>
-      </main>
+      <CardPage title={<>{copy.title}</>}>
+        <p>{copy.message}</p>
+        <p>
+          <Link className="button" to="/login">
+            Get a new sign-in link
+          </Link>
+        </p>
+      </CardPage>
     );
   }
 

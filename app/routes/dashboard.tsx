@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Form, useLoaderData, useNavigation } from "@remix-run/react";
 import { requireSignedIn } from "~/auth/session.server";
 import { formatDate } from "~/lib/dates";
+import { CardPage } from "~/components/card-page";
 
 export const meta: MetaFunction = () => [{ title: "Dashboard · Latchkey" }];
 
@@ -24,44 +25,41 @@ export default function Dashboard() {
   const data = useLoaderData<typeof loader>();
   const signingOut = useNavigation().formAction === "/logout";
   return (
-    <main id="main" className="page">
-      <section className="card" aria-labelledby="title">
-        <h1 id="title">You're signed in</h1>
-        <p className="lead">
-          Signed in as <strong data-testid="user-email">{data.email}</strong>
-        </p>
-        {data.github ? (
-          <p className="linked-account">
-            {data.github.avatarUrl ? (
-              <img className="avatar" src={data.github.avatarUrl} alt={`GitHub avatar of @${data.github.login}`} width={40} height={40} />
-            ) : null}
-            <span>
-              GitHub: <strong data-testid="github-login">@{data.github.login}</strong>
-              {data.github.name ? <span className="muted"> ({data.github.name})</span> : null}
-            </span>
-          </p>
-        ) : null}
-        <h2>This session</h2>
-        <dl className="details">
-          <dt>Signed in</dt>
-          <dd>{formatDate(data.session.createdAt)}</dd>
-          <dt>Expires</dt>
-          <dd>{formatDate(data.session.expiresAt)} at the latest, or after 7 days without use</dd>
-          {data.session.country ? (
-            <>
-              <dt>Country</dt>
-              <dd>{data.session.country}</dd>
-            </>
+    <CardPage title="You're signed in">
+      <p className="lead">
+        Signed in as <strong data-testid="user-email">{data.email}</strong>
+      </p>
+      {data.github ? (
+        <p className="linked-account">
+          {data.github.avatarUrl ? (
+            <img className="avatar" src={data.github.avatarUrl} alt={`GitHub avatar of @${data.github.login}`} width={40} height={40} />
           ) : null}
-          <dt>Account created</dt>
-          <dd>{formatDate(data.memberSince)}</dd>
-        </dl>
-        <Form method="post" action="/logout" className="actions">
-          <button type="submit" className="secondary" disabled={signingOut}>
-            {signingOut ? "Signing out…" : "Sign out"}
-          </button>
-        </Form>
-      </section>
-    </main>
+          <span>
+            GitHub: <strong data-testid="github-login">@{data.github.login}</strong>
+            {data.github.name ? <span className="muted"> ({data.github.name})</span> : null}
+          </span>
+        </p>
+      ) : null}
+      <h2>This session</h2>
+      <dl className="details">
+        <dt>Signed in</dt>
+        <dd>{formatDate(data.session.createdAt)}</dd>
+        <dt>Expires</dt>
+        <dd>{formatDate(data.session.expiresAt)} at the latest, or after 7 days without use</dd>
+        {data.session.country ? (
+          <>
+            <dt>Country</dt>
+            <dd>{data.session.country}</dd>
+          </>
+        ) : null}
+        <dt>Account created</dt>
+        <dd>{formatDate(data.memberSince)}</dd>
+      </dl>
+      <Form method="post" action="/logout" className="actions">
+        <button type="submit" className="secondary" disabled={signingOut}>
+          {signingOut ? "Signing out…" : "Sign out"}
+        </button>
+      </Form>
+    </CardPage>
   );
 }

@@ -9,6 +9,7 @@ import { Field } from "~/components/field";
 import { checkEmail } from "~/lib/email-address";
 import { passThroughRetryAfter } from "~/lib/route-headers";
 import { DEFAULT_REDIRECT, safeRedirectPath } from "~/lib/safe-redirect";
+import { CardPage } from "~/components/card-page";
 
 export const headers = passThroughRetryAfter;
 
@@ -64,84 +65,78 @@ export default function Login() {
 
   if (actionData?.status === "sent") {
     return (
-      <main id="main" className="page">
-        <section className="card" aria-labelledby="title">
-          <h1 id="title">Check your email</h1>
-          <p role="status">
-            We sent a sign-in link and code to <strong>{actionData.email}</strong>. They work once and expire in
-            10 minutes.
-          </p>
-          <p className="muted">Open the link on this device, or type the code here:</p>
-          <CodeForm email={actionData.email} />
-          <Form method="post" className="actions">
-            <input type="hidden" name="email" value={actionData.email} />
-            <input type="hidden" name="redirectTo" value={redirectTo} />
-            <button type="submit" className="secondary" disabled={sending}>
-              {sending ? "Sending…" : "Send another email"}
-            </button>
-            <Link className="button secondary" to={`/login?redirectTo=${encodeURIComponent(redirectTo)}`} reloadDocument>
-              Use a different email
-            </Link>
-          </Form>
-        </section>
-      </main>
+      <CardPage title="Check your email">
+        <p role="status">
+          We sent a sign-in link and code to <strong>{actionData.email}</strong>. They work once and expire in
+          10 minutes.
+        </p>
+        <p className="muted">Open the link on this device, or type the code here:</p>
+        <CodeForm email={actionData.email} />
+        <Form method="post" className="actions">
+          <input type="hidden" name="email" value={actionData.email} />
+          <input type="hidden" name="redirectTo" value={redirectTo} />
+          <button type="submit" className="secondary" disabled={sending}>
+            {sending ? "Sending…" : "Send another email"}
+          </button>
+          <Link className="button secondary" to={`/login?redirectTo=${encodeURIComponent(redirectTo)}`} reloadDocument>
+            Use a different email
+          </Link>
+        </Form>
+      </CardPage>
     );
   }
 
   return (
-    <main id="main" className="page">
-      <section className="card" aria-labelledby="title">
-        <h1 id="title">Sign in to Latchkey</h1>
-        <p className="lead">
-          Enter your email and we'll send you a link and a code to sign in. New here? The same email creates your account.
-        </p>
-        {githubCancelled && !actionData ? (
-          <div className="alert error" role="alert">
-            GitHub sign-in was cancelled. Try again, or use your email below.
-          </div>
-        ) : null}
-        {github ? (
-          <>
-            {/* A plain link: the redirect to GitHub works without JavaScript. */}
-            <a
-              className="button secondary full"
-              href={redirectTo === DEFAULT_REDIRECT ? "/auth/github" : `/auth/github?redirectTo=${encodeURIComponent(redirectTo)}`}
-            >
-              Continue with GitHub
-            </a>
-            <p className="divider">
-              <span>or</span>
-            </p>
-          </>
-        ) : null}
-        {actionData?.status === "mail-failed" ? (
-          <div className="alert error" role="alert">
-            We couldn't send the email just now. Nothing was sent; please try again in a moment.
-          </div>
-        ) : null}
-        {actionData?.status === "rate-limited" ? (
-          <div className="alert error" role="alert">
-            {actionData.message}
-          </div>
-        ) : null}
-        <Form method="post" noValidate>
-          <input type="hidden" name="redirectTo" value={redirectTo === DEFAULT_REDIRECT ? "" : redirectTo} />
-          <Field
-            label="Email address"
-            name="email"
-            type="email"
-            autoComplete="email"
-            inputMode="email"
-            required
-            maxLength={254}
-            defaultValue={actionData?.status === "invalid" ? actionData.email : undefined}
-            error={actionData?.status === "invalid" ? actionData.error : undefined}
-          />
-          <button type="submit" className="full" disabled={sending}>
-            {sending ? "Sending…" : "Email me a sign-in link"}
-          </button>
-        </Form>
-      </section>
-    </main>
+    <CardPage title="Sign in to Latchkey">
+      <p className="lead">
+        Enter your email and we'll send you a link and a code to sign in. New here? The same email creates your account.
+      </p>
+      {githubCancelled && !actionData ? (
+        <div className="alert error" role="alert">
+          GitHub sign-in was cancelled. Try again, or use your email below.
+        </div>
+      ) : null}
+      {github ? (
+        <>
+          {/* A plain link: the redirect to GitHub works without JavaScript. */}
+          <a
+            className="button secondary full"
+            href={redirectTo === DEFAULT_REDIRECT ? "/auth/github" : `/auth/github?redirectTo=${encodeURIComponent(redirectTo)}`}
+          >
+            Continue with GitHub
+          </a>
+          <p className="divider">
+            <span>or</span>
+          </p>
+        </>
+      ) : null}
+      {actionData?.status === "mail-failed" ? (
+        <div className="alert error" role="alert">
+          We couldn't send the email just now. Nothing was sent; please try again in a moment.
+        </div>
+      ) : null}
+      {actionData?.status === "rate-limited" ? (
+        <div className="alert error" role="alert">
+          {actionData.message}
+        </div>
+      ) : null}
+      <Form method="post" noValidate>
+        <input type="hidden" name="redirectTo" value={redirectTo === DEFAULT_REDIRECT ? "" : redirectTo} />
+        <Field
+          label="Email address"
+          name="email"
+          type="email"
+          autoComplete="email"
+          inputMode="email"
+          required
+          maxLength={254}
+          defaultValue={actionData?.status === "invalid" ? actionData.email : undefined}
+          error={actionData?.status === "invalid" ? actionData.error : undefined}
+        />
+        <button type="submit" className="full" disabled={sending}>
+          {sending ? "Sending…" : "Email me a sign-in link"}
+        </button>
+      </Form>
+    </CardPage>
   );
 }

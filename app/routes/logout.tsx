@@ -1,6 +1,7 @@
 import { redirect, type ActionFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link } from "@remix-run/react";
 import { readSessionToken, serializeExpiredSessionCookie, signOut } from "~/auth/session.server";
+import { CardPage } from "~/components/card-page";
 
 export const meta: MetaFunction = () => [{ title: "Sign out · Latchkey" }];
 
@@ -17,17 +18,14 @@ export async function action({ request, context }: ActionFunctionArgs) {
 // A GET never signs out (a link or an <img> could trigger it); it offers the button instead.
 export default function Logout() {
   return (
-    <main id="main" className="page">
-      <section className="card" aria-labelledby="title">
-        <h1 id="title">Sign out?</h1>
-        <p>This ends your session on this device.</p>
-        <Form method="post" className="actions">
-          <button type="submit">Sign out</button>
-          <Link className="button secondary" to="/dashboard">
-            Cancel
-          </Link>
-        </Form>
-      </section>
-    </main>
+    <CardPage title="Sign out?">
+      <p>This ends your session on this device.</p>
+      <Form method="post" className="actions">
+        <button type="submit">Sign out</button>
+        <Link className="button secondary" to="/dashboard">
+          Cancel
+        </Link>
+      </Form>
+    </CardPage>
   );
 }

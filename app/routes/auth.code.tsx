@@ -8,6 +8,7 @@ import { isWellFormedCode, redeemCode } from "~/auth/sign-in.server";
 import { CodeForm, ResendForm } from "~/components/code-form";
 import { checkEmail } from "~/lib/email-address";
 import { passThroughRetryAfter } from "~/lib/route-headers";
+import { safeRedirectPath } from "~/lib/safe-redirect";
 import { CardPage } from "~/components/card-page";
 
 export const headers = passThroughRetryAfter;
@@ -21,7 +22,7 @@ export function loader({ request }: LoaderFunctionArgs) {
   return { email: checked.ok ? checked.email : null };
 }
 
-type ActionData = { email: string; error: string; canResend: boolean };
+type ActionData = { email: string; error: string; canResend: boolean; redirectTo?: string };
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const form = await readForm(request);
@@ -30,11 +31,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
     throw redirect("/login", { status: 303 });
   }
   const email = checked.email;
+  const redirectTo = form.get("redirectTo") ? safeRedirectPath(form.get("redirectTo")) : undefined;
   // People paste codes with spaces or dashes ("123 456"); only the digits matter.
   const rawCode = form.get("code");
   const code = typeof rawCode === "string" ? rawCode.replace(/[\s-]/g, "") : "";
   if (!isWellFormedCode(code)) {
-    return json<ActionData>({ email, error: "Enter the 6-digit code from the email.", canResend: false }, { status: 400 });
+    return json<ActionData>({ email, redirectTo, error: "Enter the 6-digit code from the email.", canResend: false }, { status: 400 });
   }
 
   const client = context.client;
@@ -47,19 +49,19 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (result.ok) throw await signInResponse(request, context, result.outcome, client);
   switch (result.reason) {
     case "wrong-code":
-      return json<ActionData>({ email, error: wrongCodeMessage(result.attemptsLeft), canResend: false }, { status: 400 });
+      return json<ActionData>({ email, redirectTo, error: wrongCodeMessage(result.attemptsLeft), canResend: false }, { status: 400 });
     case "locked":
       return json<ActionData>(
-        { email, error: lockedMessage(result.retryAfterSeconds), canResend: false },
+        { email, redirectTo, error: lockedMessage(result.retryAfterSeconds), canResend: false },
         { status: 429, headers: { "Retry-After": String(result.retryAfterSeconds) } },
       );
     case "rate-limited":
       return json<ActionData>(
-        { email, error: rateLimitedMessage(result.retryAfterSeconds, "attempts"), canResend: false },
+        { email, redirectTo, error: rateLimitedMessage(result.retryAfterSeconds, "attempts"), canResend: false },
         { status: 429, headers: { "Retry-After": String(result.retryAfterSeconds) } },
       );
     default:
-      return json<ActionData>({ email, error: CODE_PROBLEMS[result.reason], canResend: true }, { status: 400 });
+      return json<ActionData>({ email, redirectTo, error: CODE_PROBLEMS[result.reason], canResend: true }, { status: 400 });
   }
 }
 
@@ -84,9 +86,9 @@ export default function EnterCode() {
       <p className="lead">
         We sent a 6-digit code to <strong>{email}</strong>.
       </p>
-      <CodeForm email={email} error={actionData?.error} />
+      <CodeForm email={email} redirectTo={actionData?.redirectTo} error={actionData?.error} />
       <div className="actions">
-        <ResendForm email={email} label={actionData?.canResend ? "Send a new email" : "Didn't get it? Send a new email"} />
+        <ResendForm email={email} redirectTo={actionData?.redirectTo} label={actionData?.canResend ? "Send a new email" : "Didn't get it? Send a new email"} />
         <Link className="button secondary" to="/login" reloadDocument>
           Use a different email
         </Link>

@@ -71,7 +71,7 @@ export default function Login() {
           10 minutes.
         </p>
         <p className="muted">Open the link on this device, or type the code here:</p>
-        <CodeForm email={actionData.email} />
+        <CodeForm email={actionData.email} redirectTo={redirectTo === DEFAULT_REDIRECT ? undefined : redirectTo} />
         <Form method="post" className="actions">
           <input type="hidden" name="email" value={actionData.email} />
           <input type="hidden" name="redirectTo" value={redirectTo} />

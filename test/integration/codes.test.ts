@@ -139,3 +139,33 @@ describe("the check-your-email page", () => {
     expect(html).toContain('<label for="field-code">Sign-in code</label>');
   });
 });
+
+describe("where the person was going", () => {
+  it("survives a wrong code and a new email sent from the code page", async () => {
+    // As the browser sends it: the login form posts to its own URL, query string included.
+    const sent = await post("/login?redirectTo=%2Faccount", { email: "ada@example.com", redirectTo: "/account" });
+    expect(sent.status).toBe(200);
+    // The check-your-email page's code form carries it (its resend form already did).
+    expect((await sent.text()).match(/name="redirectTo" value="\/account"/g)).toHaveLength(2);
+    const code = codeIn(await lastMailTo("ada@example.com"));
+    const wrong = await post("/auth/code", { email: "ada@example.com", code: wrongCodeFor(code), redirectTo: "/account" });
+    expect(wrong.status).toBe(400);
+    const html = await wrong.text();
+    // Both the code form and the "send a new email" form carry it on.
+    expect(html.match(/name="redirectTo" value="\/account"/g)).toHaveLength(2);
+
+    await letTimePass(31);
+    expect((await post("/login", { email: "ada@example.com", redirectTo: "/account" })).status).toBe(200);
+    const fresh = codeIn(await lastMailTo("ada@example.com"));
+    const done = await post("/auth/code", { email: "ada@example.com", code: fresh, redirectTo: "/account" });
+    expect(done.status).toBe(303);
+    expect(done.headers.get("Location")).toBe("/account");
+  });
+
+  it("ignores an off-site redirectTo in the code form", async () => {
+    await post("/login", { email: "ada@example.com" });
+    const code = codeIn(await lastMailTo("ada@example.com"));
+    const wrong = await post("/auth/code", { email: "ada@example.com", code: wrongCodeFor(code), redirectTo: "https://evil.example/" });
+    expect(await wrong.text()).not.toContain("evil.example");
+  });
+});

@@ -57,11 +57,6 @@ export function matchTotpStep(secret: Uint8Array, code: string, now: Date, windo
   return matched;
 }
 
-/** The code an authenticator app shows at `now` (used by tests and the stand-in flows). */
-export function totpCodeAt(secret: Uint8Array, now: Date, stepOffset = 0): string {
-  return generateHOTP(secret, BigInt(timeStep(now) + stepOffset), TOTP_DIGITS);
-}
-
 function timingSafeEqualStrings(a: string, b: string): boolean {
   if (a.length !== b.length) return false;
   let diff = 0;

@@ -1,3 +1,4 @@
+import { generateHOTP } from "@oslojs/otp";
 import { encodeBase32UpperCaseNoPadding, encodeBase64urlNoPadding, encodeHexLowerCase } from "@oslojs/encoding";
 import { describe, expect, it } from "vitest";
 import {
@@ -11,10 +12,13 @@ import {
   qrCodePath,
   RECOVERY_CODE_COUNT,
   timeStep,
-  totpCodeAt,
+  TOTP_DIGITS,
   totpUri,
 } from "~/auth/totp.server";
 import { totp } from "../helpers/browser";
+
+/** The code an authenticator app shows at `now`, from the same HOTP and step arithmetic the app uses. */
+const totpCodeAt = (secret: Uint8Array, now: Date, stepOffset = 0) => generateHOTP(secret, BigInt(timeStep(now) + stepOffset), TOTP_DIGITS);
 
 /** RFC 6238 Appendix B: the SHA-1 test key is the ASCII string "12345678901234567890". */
 const RFC_SECRET = new TextEncoder().encode("12345678901234567890");

@@ -9,7 +9,6 @@ import { appCookie, readCookieValue, serializeExpiredCookie } from "~/lib/cookie
 import { generateId } from "~/lib/crypto.server";
 import type { Database } from "~/lib/db.server";
 import type { AppConfig, GitHubConfig } from "~/lib/env.server";
-import { consumeRateLimit } from "~/lib/rate-limit.server";
 import { safeRedirectPath } from "~/lib/safe-redirect";
 import { recordAuthEvent } from "./events.server";
 import { sendSecurityNotice } from "./notices.server";
@@ -21,7 +20,7 @@ import {
   githubStateCookieName,
   type GitHubProfile,
 } from "./github-oauth.server";
-import type { SignInDeps } from "./sign-in.server";
+import { verificationAttemptAllowed, type SignInDeps } from "./sign-in.server";
 import { bindNumbered, startSessionForUser, type SignInOutcome } from "./start-session.server";
 
 type WithGitHub = AppConfig & { github: GitHubConfig };
@@ -97,14 +96,8 @@ export async function completeGitHubSignIn(
   };
 
   // Same per-IP gate as redeeming a link or code (RL-1).
-  const gate = await consumeRateLimit(
-    { kv: deps.kv, now: deps.now(), waitUntil: deps.waitUntil },
-    { name: "ip-verify", subject: client.ip ?? "unknown", rate: config.limits.ipVerify },
-  );
-  if (!gate.ok) {
-    recordAuthEvent(deps, { type: "rate_limited", detail: "ip-verify", client });
-    return { ok: false, reason: "rate-limited", retryAfterSeconds: gate.retryAfterSeconds };
-  }
+  const gate = await verificationAttemptAllowed(deps, client, null);
+  if (!gate.ok) return { ok: false, reason: "rate-limited", retryAfterSeconds: gate.retryAfterSeconds };
 
   const params = new URL(request.url).searchParams;
   const error = params.get("error");

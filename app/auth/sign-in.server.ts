@@ -44,18 +44,11 @@ export async function requestSignInEmail(
   deps: SignInDeps,
   { email, redirectTo, client }: { email: string; redirectTo: string | null; client: ClientInfo },
 ): Promise<SendResult> {
-  const { db, config, mailer, kv, waitUntil } = deps;
+  const { db, config, mailer, waitUntil } = deps;
   const now = deps.now();
 
-  // Cheap per-IP gate before any D1 work (RL-1). Without an IP (local runs) everyone shares one budget.
-  const ipGate = await consumeRateLimit(
-    { kv, now, waitUntil },
-    { name: "ip-sends", subject: client.ip ?? "unknown", rate: config.limits.ipSends },
-  );
-  if (!ipGate.ok) {
-    recordAuthEvent(deps, { type: "rate_limited", detail: "ip-sends", email, client });
-    return { ok: false, reason: "rate-limited", retryAfterSeconds: ipGate.retryAfterSeconds };
-  }
+  const ipGate = await emailSendAllowed(deps, client, email);
+  if (!ipGate.ok) return { ok: false, reason: "rate-limited", retryAfterSeconds: ipGate.retryAfterSeconds };
 
   // With sign-up off, an unknown address gets a token like anyone else (so limits, code guesses and
   // answers are identical) but no email, and redeeming it could never create the account (ENU-1).
@@ -132,6 +125,19 @@ function recordFirstFactor(deps: SignInDeps, outcome: SignInOutcome, { email, cl
   if (outcome.kind === "session") {
     recordAuthEvent(deps, { type: "sign_in", detail: outcome.method, email, userId: outcome.userId, client });
   }
+}
+
+/**
+ * The per-IP gate on every email we send on request (sign-in, step-up): cheap, before any D1 work
+ * (RL-1). Without an IP (local runs) everyone shares one budget.
+ */
+export async function emailSendAllowed(deps: Omit<SignInDeps, "mailer">, client: ClientInfo, email: string) {
+  const gate = await consumeRateLimit(
+    { kv: deps.kv, now: deps.now(), waitUntil: deps.waitUntil },
+    { name: "ip-sends", subject: client.ip ?? "unknown", rate: deps.config.limits.ipSends },
+  );
+  if (!gate.ok) recordAuthEvent(deps, { type: "rate_limited", detail: "ip-sends", email, client });
+  return gate;
 }
 
 /** The per-IP gate on every guess (codes, links, second factors). */

@@ -8,11 +8,10 @@ import type { Session, User } from "~/db/schema";
 import type { ClientInfo } from "~/lib/client-info.server";
 import { renderNoticeEmail } from "~/emails/notice-email";
 import { recordAuthEvent } from "./events.server";
-import { verificationAttemptAllowed, isWellFormedCode, type RateLimited, type SignInDeps } from "./sign-in.server";
+import { emailSendAllowed, verificationAttemptAllowed, isWellFormedCode, type RateLimited, type SignInDeps } from "./sign-in.server";
 import { deleteVerificationToken, hashCode, issueVerificationToken, supersedeOlderTokens, VERIFICATION_LIFETIME_MS } from "./verification.server";
 import { getTwoFactorStatus } from "./two-factor.server";
 import { noticeDetails } from "./notices.server";
-import { consumeRateLimit } from "~/lib/rate-limit.server";
 
 export const STEP_UP_WINDOW_MS = 10 * 60 * 1000;
 
@@ -33,10 +32,7 @@ export async function sendStepUpCode(
 ): Promise<{ ok: true } | RateLimited | { ok: false; reason: "mail-failed" | "use-second-factor" }> {
   if (await hasTwoFactor(deps, user.id)) return { ok: false, reason: "use-second-factor" };
   const now = deps.now();
-  const gate = await consumeRateLimit(
-    { kv: deps.kv, now, waitUntil: deps.waitUntil },
-    { name: "ip-sends", subject: client.ip ?? "unknown", rate: deps.config.limits.ipSends },
-  );
+  const gate = await emailSendAllowed(deps, client, user.email);
   if (!gate.ok) return { ok: false, reason: "rate-limited", retryAfterSeconds: gate.retryAfterSeconds };
   const issued = await issueVerificationToken(
     deps.db,

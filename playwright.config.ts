@@ -2,7 +2,9 @@ import { defineConfig } from "@playwright/test";
 
 // Browser tests drive the production build under `wrangler dev` (npm run preview) in Debian's Chromium.
 // Playwright's own browser downloads are never used: CHROMIUM_PATH or /usr/bin/chromium.
-const PORT = 8787;
+// E2E_PORT lets several checkouts run their suites side by side; APP_URL follows the port so links in
+// emails point at the server under test.
+const PORT = Number(process.env.E2E_PORT ?? 8787);
 
 export default defineConfig({
   testDir: "test/e2e",
@@ -37,7 +39,7 @@ export default defineConfig({
   webServer: {
     // Every run signs in several times from one (absent) IP; a wider per-IP budget keeps reruns within an
     // hour from tripping the KV gate, which the workerd integration tests cover at its real default.
-    command: "npm run preview -- --var LIMIT_IP_SENDS:1000/3600 --var LIMIT_IP_VERIFY:1000/600",
+    command: `npm run preview -- --port ${PORT} --var APP_URL:http://localhost:${PORT} --var LIMIT_IP_SENDS:1000/3600 --var LIMIT_IP_VERIFY:1000/600`,
     url: `http://localhost:${PORT}/healthz`,
     reuseExistingServer: !process.env.CI,
     timeout: 120_000,

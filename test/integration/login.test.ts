@@ -24,6 +24,16 @@ describe("GET /login", () => {
     expect(response.status).toBe(303);
     expect(response.headers.get("Location")).toBe("/dashboard");
   });
+
+  it.each(["/.//evil.example/x", "/%2e//evil.example/x", "/a/..//evil.example/x"])(
+    "never sends a signed-in visitor off-site through dot segments (%s)",
+    async (target) => {
+      const cookie = await signIn("ada@example.com");
+      const response = await get(`/login?redirectTo=${encodeURIComponent(target)}`, { headers: { Cookie: cookie } });
+      expect(response.status).toBe(303);
+      expect(response.headers.get("Location")).toBe("/dashboard");
+    },
+  );
 });
 
 describe("POST /login", () => {

@@ -70,19 +70,44 @@ function sessionsQuery(deps: Pick<AccountDeps, "db" | "config" | "now">, { userI
   return { statement, read };
 }
 
+export interface LinkedIdentity {
+  id: string;
+  provider: "github";
+  login: string | null;
+  name: string | null;
+  linkedAt: Date;
+}
+
+/** Every provider account linked to the user, oldest first: the query and its reader. */
+function identitiesQuery(db: Database, userId: string) {
+  const statement = db.$client
+    .prepare(`SELECT id, provider, login, name, created_at FROM identities WHERE user_id = ?1 ORDER BY created_at, id`)
+    .bind(userId);
+  const read = (result: D1Result): LinkedIdentity[] =>
+    (result.results as { id: string; provider: "github"; login: string | null; name: string | null; created_at: number }[]).map((row) => ({
+      id: row.id,
+      provider: row.provider,
+      login: row.login,
+      name: row.name,
+      linkedAt: new Date(row.created_at),
+    }));
+  return { statement, read };
+}
+
 /**
  * Everything the account page shows besides the profile, read in one D1 batch (one round trip):
- * 2FA status, live sessions, recent activity.
+ * 2FA status, live sessions, linked accounts, recent activity.
  */
 export async function loadAccountOverview(
   deps: Pick<AccountDeps, "db" | "config" | "now">,
   input: { userId: string; currentSessionId: string },
-): Promise<{ twoFactor: TwoFactorStatus; sessions: SessionListing[]; activity: ActivityItem[] }> {
+): Promise<{ twoFactor: TwoFactorStatus; sessions: SessionListing[]; identities: LinkedIdentity[]; activity: ActivityItem[] }> {
   const twoFactor = twoFactorStatusQuery(deps.db, input.userId);
   const sessions = sessionsQuery(deps, input);
+  const identities = identitiesQuery(deps.db, input.userId);
   const activity = activityQuery(deps.db, input.userId);
-  const [a, b, c] = await deps.db.$client.batch([twoFactor.statement, sessions.statement, activity.statement]);
-  return { twoFactor: twoFactor.read(a!), sessions: sessions.read(b!), activity: activity.read(c!) };
+  const [a, b, c, d] = await deps.db.$client.batch([twoFactor.statement, sessions.statement, identities.statement, activity.statement]);
+  return { twoFactor: twoFactor.read(a!), sessions: sessions.read(b!), identities: identities.read(c!), activity: activity.read(d!) };
 }
 
 /** Signs out one of this user's sessions. Someone else's session id simply matches nothing. */
@@ -113,14 +138,18 @@ export async function revokeOtherSessions(
   return { revoked };
 }
 
-/** Removes the account's GitHub sign-in; email sign-in always remains. */
-export async function unlinkGitHub(deps: AccountDeps, { userId, client }: { userId: string; client: ClientInfo }): Promise<{ ok: boolean }> {
-  const { results } = await deps.db.$client
-    .prepare(`DELETE FROM identities WHERE user_id = ?1 AND provider = 'github' RETURNING login`)
-    .bind(userId)
-    .all<{ login: string | null }>();
-  for (const row of results) recordAuthEvent(deps, { type: "github_unlinked", detail: row.login ?? undefined, userId, client });
-  return { ok: results.length > 0 };
+/** Removes one linked provider account of this user; email sign-in always remains. */
+export async function unlinkIdentity(
+  deps: AccountDeps,
+  { userId, identityId, client }: { userId: string; identityId: unknown; client: ClientInfo },
+): Promise<{ ok: boolean }> {
+  if (typeof identityId !== "string" || identityId.length > 64) return { ok: false };
+  const row = await deps.db.$client
+    .prepare(`DELETE FROM identities WHERE id = ?1 AND user_id = ?2 RETURNING login`)
+    .bind(identityId, userId)
+    .first<{ login: string | null }>();
+  if (row) recordAuthEvent(deps, { type: "github_unlinked", detail: row.login ?? undefined, userId, client });
+  return { ok: row !== null };
 }
 
 export interface ActivityItem {

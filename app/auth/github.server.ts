@@ -21,7 +21,7 @@ import {
   type GitHubProfile,
 } from "./github-oauth.server";
 import { verificationAttemptAllowed, type SignInDeps } from "./sign-in.server";
-import { bindNumbered, startSessionForUser, type SignInOutcome } from "./start-session.server";
+import { bindNumbered, startSessionForUser, type IdentityLink, type SignInOutcome } from "./start-session.server";
 
 type WithGitHub = AppConfig & { github: GitHubConfig };
 
@@ -130,10 +130,6 @@ export async function completeGitHubSignIn(
   if (!profile.verifiedEmail) return refuse("no-verified-email", "no-verified-email");
   const resolved = await resolveGitHubUser(deps, profile);
   if (!resolved.ok) return refuse(resolved.reason, resolved.reason, profile.verifiedEmail);
-  if (resolved.how === "linked") {
-    recordAuthEvent(deps, { type: "github_linked", detail: profile.login, email: resolved.email, userId: resolved.userId, client });
-    sendGitHubLinkedNotice(deps, { to: resolved.email, profile, client });
-  }
 
   const outcome = await startSessionForUser(deps, {
     userId: resolved.userId,
@@ -141,25 +137,39 @@ export async function completeGitHubSignIn(
     method: "github",
     client,
     previousSessionToken,
+    // Matched only by email: attached by the batch that completes the sign-in, never before it.
+    link: resolved.how === "link" ? resolved.link : null,
   });
   // As on the email paths: a sign-in waiting for its second factor is logged when that completes.
   if (outcome.kind === "session") {
+    if (outcome.linked) reportIdentityLinked(deps, { userId: resolved.userId, email: resolved.email, link: outcome.linked, client });
     recordAuthEvent(deps, { type: "sign_in", detail: "github", email: resolved.email, userId: resolved.userId, client });
   }
   return { ok: true, outcome };
 }
 
+/** The log entry and the notice (EM-5) for a provider account that was just attached to a user. */
+export function reportIdentityLinked(
+  deps: SignInDeps,
+  { userId, email, link, client }: { userId: string; email: string; link: IdentityLink; client: ClientInfo },
+): void {
+  recordAuthEvent(deps, { type: "github_linked", detail: link.login ?? undefined, email, userId, client });
+  sendGitHubLinkedNotice(deps, { to: email, login: link.login ?? link.providerUserId, name: link.name, client });
+}
+
 export type ResolveResult =
-  | { ok: true; userId: string; email: string; how: "returning" | "linked" | "created" }
+  | { ok: true; userId: string; email: string; how: "returning" | "created" }
+  | { ok: true; userId: string; email: string; how: "link"; link: IdentityLink }
   | { ok: false; reason: "signup-closed" };
 
 /**
  * The Latchkey user for a GitHub profile with a verified email: the one this GitHub id is linked to
- * (whatever email GitHub shows now), else the user with that email (linked now), else a new user
- * (unless sign-up is off). One D1 batch, so it is a single transaction:
+ * (whatever email GitHub shows now), else the user with that email (to be linked when the sign-in
+ * completes, OA-3), else a new user (unless sign-up is off). One D1 batch, so it is a single transaction:
  *   1. refresh the identity's profile fields if it exists → returning user;
  *   2. create the user, only if no identity exists and no user has the email;
- *   3. link the identity to the user with the email, unless one exists (the unique index decides races).
+ *   3. link the identity to the user created by 2 (a new account has no second factor to wait for);
+ *   4. read the user with the email → a link candidate, written later by the completing batch.
  */
 export async function resolveGitHubUser(
   { db, config, now }: { db: Database; config: AppConfig; now: () => Date },
@@ -168,6 +178,7 @@ export async function resolveGitHubUser(
   const email = profile.verifiedEmail;
   if (!email) throw new Error("resolveGitHubUser needs a verified email");
   const d1 = db.$client;
+  const newUserId = generateId("usr");
   const params = [
     profile.id,
     profile.login,
@@ -175,12 +186,12 @@ export async function resolveGitHubUser(
     profile.avatarUrl,
     email,
     now().getTime(),
-    generateId("usr"),
+    newUserId,
     config.allowSignup ? 1 : 0,
     generateId("idn"),
   ];
   const identityExists = `EXISTS (SELECT 1 FROM identities WHERE provider = 'github' AND provider_user_id = ?1)`;
-  const [refreshed, created, linked] = await d1.batch([
+  const [refreshed, created, , existing] = await d1.batch([
     bindNumbered(
       d1,
       `UPDATE identities SET login = ?2, name = ?3, avatar_url = ?4, email = ?5, updated_at = ?6
@@ -199,18 +210,27 @@ export async function resolveGitHubUser(
     bindNumbered(
       d1,
       `INSERT INTO identities (id, user_id, provider, provider_user_id, login, name, avatar_url, email, created_at, updated_at)
-       SELECT ?9, users.id, 'github', ?1, ?2, ?3, ?4, ?5, ?6, ?6 FROM users WHERE users.email = ?5
-       ON CONFLICT (provider, provider_user_id) DO NOTHING
-       RETURNING user_id`,
+       SELECT ?9, users.id, 'github', ?1, ?2, ?3, ?4, ?5, ?6, ?6 FROM users WHERE users.id = ?7
+       ON CONFLICT (provider, provider_user_id) DO NOTHING`,
       params,
     ),
+    bindNumbered(d1, `SELECT id FROM users WHERE email = ?5 AND NOT ${identityExists}`, params),
   ]);
   const returning = (refreshed!.results as { user_id: string; user_email: string }[])[0];
   if (returning) return { ok: true, userId: returning.user_id, email: returning.user_email, how: "returning" };
-  const link = (linked!.results as { user_id: string }[])[0];
-  if (link) {
-    const isNew = (created!.results as { id: string }[]).length > 0;
-    return { ok: true, userId: link.user_id, email, how: isNew ? "created" : "linked" };
+  if ((created!.results as { id: string }[]).length > 0) return { ok: true, userId: newUserId, email, how: "created" };
+  const user = (existing!.results as { id: string }[])[0];
+  if (user) {
+    const link: IdentityLink = {
+      id: generateId("idn"),
+      provider: "github",
+      providerUserId: profile.id,
+      login: profile.login,
+      name: profile.name,
+      avatarUrl: profile.avatarUrl,
+      email,
+    };
+    return { ok: true, userId: user.id, email, how: "link", link };
   }
   // Nothing matched. The batch is one transaction, so a parallel sign-in for this GitHub id either
   // committed first (statement 1 would have matched) or will find ours: this is sign-up being off.
@@ -220,18 +240,18 @@ export async function resolveGitHubUser(
 /** EM-5: a new way into the account was added; tell the account's own address, with what to do. */
 function sendGitHubLinkedNotice(
   deps: SignInDeps,
-  { to, profile, client }: { to: string; profile: GitHubProfile; client: ClientInfo },
+  { to, login, name, client }: { to: string; login: string; name: string | null; client: ClientInfo },
 ): void {
   sendSecurityNotice(deps, client, {
     to,
-    subject: `GitHub account @${profile.login} was linked to your Latchkey account`,
+    subject: `GitHub account @${login} was linked to your Latchkey account`,
     heading: "A GitHub account was linked to your account",
     paragraphs: [
-      `The GitHub account @${profile.login} signed in to your Latchkey account (${to}) because GitHub confirmed it owns this email address. From now on it can sign in without an email link.`,
+      `The GitHub account @${login} signed in to your Latchkey account (${to}) because GitHub confirmed it owns this email address. From now on it can sign in without an email link.`,
       "If that was you, there's nothing to do.",
       "If it wasn't you, someone controls a GitHub account that has verified this email address. Secure your email account first, then sign in with an email link and unlink GitHub (and sign out everywhere else) on your account page.",
     ],
-    details: [["GitHub account", `@${profile.login}${profile.name ? ` (${profile.name})` : ""}`]],
+    details: [["GitHub account", `@${login}${name ? ` (${name})` : ""}`]],
     action: { label: "Review your GitHub email addresses", url: "https://github.com/settings/emails" },
   });
 }

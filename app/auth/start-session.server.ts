@@ -15,8 +15,23 @@ export const PENDING_SIGN_IN_LIFETIME_MS = 10 * 60 * 1000;
 
 export type SignInMethod = "link" | "code" | "github";
 
+/**
+ * A provider account to attach to the user, written only by the batch that completes the sign-in (or,
+ * for a user with 2FA on, the one that completes its second step). Until then an identity that matched
+ * the account by email alone gives its holder nothing.
+ */
+export interface IdentityLink {
+  id: string;
+  provider: "github";
+  providerUserId: string;
+  login: string | null;
+  name: string | null;
+  avatarUrl: string | null;
+  email: string;
+}
+
 export type SignInOutcome =
-  | { kind: "session"; userId: string; token: string; expiresAt: Date; redirectTo: string; method: string }
+  | { kind: "session"; userId: string; token: string; expiresAt: Date; redirectTo: string; method: string; linked?: IdentityLink | null }
   | { kind: "second-factor"; userId: string; token: string; expiresAt: Date; redirectTo: string; method: string };
 
 /**
@@ -41,7 +56,7 @@ export function bindNumbered(d1: D1Database, query: string, params: unknown[]): 
  */
 export async function prepareSessionStart(
   deps: { db: Database; config: AppConfig },
-  input: { subject: SignInSubject; method: SignInMethod; client: ClientInfo; previousSessionToken: string | null },
+  input: { subject: SignInSubject; method: SignInMethod; client: ClientInfo; previousSessionToken: string | null; link?: IdentityLink | null },
   now: Date,
 ) {
   const d1 = deps.db.$client;
@@ -74,6 +89,7 @@ export async function prepareSessionStart(
     "redeemedToken" in subject ? sessionId : subject.userId,
     "redeemedToken" in subject ? null : subject.redirectTo,
     input.previousSessionToken ? await sha256Hex(input.previousSessionToken) : null,
+    input.link ? JSON.stringify(input.link) : null,
   ];
 
   const statements = [
@@ -86,8 +102,8 @@ export async function prepareSessionStart(
     ),
     bindNumbered(
       d1,
-      `INSERT INTO pending_sign_ins (id, user_id, method, redirect_to, attempts, created_at, expires_at)
-       SELECT ?9, users.id, ?8, ${redirectColumn}, 0, ?2, ?10 ${from} AND ${TWO_FACTOR_ON}
+      `INSERT INTO pending_sign_ins (id, user_id, method, redirect_to, attempts, created_at, expires_at, link)
+       SELECT ?9, users.id, ?8, ${redirectColumn}, 0, ?2, ?10, ?14 ${from} AND ${TWO_FACTOR_ON}
        RETURNING user_id, redirect_to`,
       params,
     ),
@@ -97,12 +113,14 @@ export async function prepareSessionStart(
       `DELETE FROM sessions WHERE id = ?13 AND EXISTS (SELECT 1 ${from})`,
       params,
     ),
+    ...(input.link ? [linkIdentityWhere(d1, `SELECT user_id FROM sessions WHERE id = ?2`, input.link, [at, sessionId])] : []),
   ];
 
   /** Reads the outcome from the batch's results; `offset` is where these statements start in it. */
   const readOutcome = (results: D1Result[], offset: number, redirectTo: string | null): SignInOutcome | null => {
     const session = (results[offset]?.results as { user_id: string }[] | undefined)?.[0];
     if (session) {
+      const linked = input.link ? ((results[offset + 3]?.results as unknown[] | undefined)?.length ?? 0) > 0 : false;
       return {
         kind: "session",
         userId: session.user_id,
@@ -110,6 +128,7 @@ export async function prepareSessionStart(
         expiresAt: sessionExpiresAt,
         redirectTo: safeRedirectPath(redirectTo),
         method: input.method,
+        linked: linked ? input.link! : null,
       };
     }
     const pending = (results[offset + 1]?.results as { user_id: string; redirect_to: string | null }[] | undefined)?.[0];
@@ -129,10 +148,32 @@ export async function prepareSessionStart(
   return { statements, readOutcome, sessionId };
 }
 
+/**
+ * Attaches `link` to the user that `userQuery` (a one-column SELECT, with ?1 the time and ?2 a value it
+ * may use) yields in the same batch, and only then; a provider account already linked stays as it is.
+ */
+export function linkIdentityWhere(d1: D1Database, userQuery: string, link: IdentityLink, [at, key]: [number, string]): D1PreparedStatement {
+  return bindNumbered(
+    d1,
+    `INSERT INTO identities (id, user_id, provider, provider_user_id, login, name, avatar_url, email, created_at, updated_at)
+     SELECT ?3, (${userQuery}), ?4, ?5, ?6, ?7, ?8, ?9, ?1, ?1 WHERE (${userQuery}) IS NOT NULL
+     ON CONFLICT (provider, provider_user_id) DO NOTHING
+     RETURNING id`,
+    [at, key, link.id, link.provider, link.providerUserId, link.login, link.name, link.avatarUrl, link.email],
+  );
+}
+
 /** Starts a session (or pending sign-in) for a user resolved outside D1's batch, e.g. after GitHub. */
 export async function startSessionForUser(
   deps: { db: Database; config: AppConfig; now: () => Date },
-  input: { userId: string; redirectTo: string | null; method: SignInMethod; client: ClientInfo; previousSessionToken: string | null },
+  input: {
+    userId: string;
+    redirectTo: string | null;
+    method: SignInMethod;
+    client: ClientInfo;
+    previousSessionToken: string | null;
+    link?: IdentityLink | null;
+  },
 ): Promise<SignInOutcome> {
   const prepared = await prepareSessionStart(
     deps,
@@ -141,6 +182,7 @@ export async function startSessionForUser(
       method: input.method,
       client: input.client,
       previousSessionToken: input.previousSessionToken,
+      link: input.link ?? null,
     },
     deps.now(),
   );

@@ -13,7 +13,8 @@ import { recordAuthEvent } from "./events.server";
 import { sendSecurityNotice } from "./notices.server";
 import { verificationAttemptAllowed, type SignInDeps } from "./sign-in.server";
 import { retryAfterSeconds } from "~/lib/rate-limit.server";
-import { bindNumbered, type SignInOutcome } from "./start-session.server";
+import { bindNumbered, linkIdentityWhere, type IdentityLink, type SignInOutcome } from "./start-session.server";
+import { reportIdentityLinked } from "./github.server";
 import {
   decryptTotpSecret,
   encryptTotpSecret,
@@ -381,7 +382,7 @@ export async function completeSecondFactor(
       .bind(pendingId, at, SECOND_FACTOR_MAX_ATTEMPTS),
     d1
       .prepare(
-        `SELECT p.user_id, p.method, p.redirect_to, u.email, t.encrypted_secret, t.last_used_step, t.locked_until
+        `SELECT p.user_id, p.method, p.redirect_to, p.link, u.email, t.encrypted_secret, t.last_used_step, t.locked_until
          FROM pending_sign_ins p JOIN users u ON u.id = p.user_id
          JOIN totp_credentials t ON t.user_id = p.user_id AND t.enabled_at IS NOT NULL
          WHERE p.id = ?1`,
@@ -393,6 +394,7 @@ export async function completeSecondFactor(
     user_id: string;
     method: string;
     redirect_to: string | null;
+    link: string | null;
     email: string;
     locked_until: number | null;
   } & SecretRow)[])[0];
@@ -407,6 +409,7 @@ export async function completeSecondFactor(
 
   let { proof, replayed } = await proveSecondFactor(deps, { userId, kind, code, row: pending, now });
   if (proof) {
+    const link = pending.link ? (JSON.parse(pending.link) as IdentityLink) : null;
     const sessionToken = generateToken(32);
     const sessionId = await sha256Hex(sessionToken);
     const expiresAt = new Date(at + deps.config.sessionLifetimeMs);
@@ -444,8 +447,11 @@ export async function completeSecondFactor(
       ),
       // Session rotation (SES-2), as for any other sign-in.
       bindNumbered(d1, `DELETE FROM sessions WHERE id = ?12 AND EXISTS (SELECT 1 FROM pending_sign_ins WHERE session_id = ?4)`, params),
+      // A provider account that matched by email is attached only now that both factors passed.
+      ...(link ? [linkIdentityWhere(d1, `SELECT user_id FROM pending_sign_ins WHERE session_id = ?2`, link, [at, sessionId])] : []),
     ]);
     if ((results[2]!.results as unknown[]).length) {
+      if (link && (results[4]!.results as unknown[]).length) reportIdentityLinked(deps, { userId, email: pending.email, link, client });
       recordAuthEvent(deps, { type: "sign_in", detail: method, email: pending.email, userId, client });
       if (kind === "recovery") await reportRecoveryCodeUse(deps, { userId, email: pending.email, client });
       return {

@@ -181,6 +181,9 @@ export const pendingSignIns = sqliteTable(
     // Set in the same batch that creates the session, so a pending sign-in completes exactly once.
     completedAt: integer("completed_at", { mode: "timestamp_ms" }),
     sessionId: text("session_id"),
+    // A provider account (JSON IdentityLink) to link when the second step succeeds: an identity that
+    // matched this account only by email is attached once the whole sign-in is complete, never before.
+    link: text("link"),
   },
   (t) => [index("pending_sign_ins_user_id_idx").on(t.userId), index("pending_sign_ins_session_id_idx").on(t.sessionId)],
 );

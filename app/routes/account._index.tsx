@@ -1,6 +1,6 @@
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
-import { loadAccountOverview, revokeOtherSessions, revokeSession, unlinkGitHub } from "~/auth/account.server";
+import { loadAccountOverview, revokeOtherSessions, revokeSession, unlinkIdentity } from "~/auth/account.server";
 import { requireSignedIn } from "~/auth/session.server";
 import { isRecentlyAuthenticated, stepUpPath } from "~/auth/step-up.server";
 import { beginTotpEnrollment, disableTwoFactor } from "~/auth/two-factor.server";
@@ -10,12 +10,12 @@ import { formatDate } from "~/lib/dates";
 export const meta: MetaFunction = () => [{ title: "Account & security · Latchkey" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const { user, session, github } = await requireSignedIn(request, context);
-  const { twoFactor, sessions, activity } = await loadAccountOverview(context, { userId: user.id, currentSessionId: session.id });
+  const { user, session } = await requireSignedIn(request, context);
+  const { twoFactor, sessions, identities, activity } = await loadAccountOverview(context, { userId: user.id, currentSessionId: session.id });
   return {
     email: user.email,
     memberSince: user.createdAt.toISOString(),
-    github: github && { login: github.login, name: github.name },
+    identities: identities.map((i) => ({ id: i.id, login: i.login, name: i.name, linkedAt: i.linkedAt.toISOString() })),
     twoFactor: { enabled: twoFactor.enabled, enabledAt: twoFactor.enabledAt?.toISOString() ?? null, recoveryCodesLeft: twoFactor.recoveryCodesLeft },
     recentlyAuthenticated: isRecentlyAuthenticated(session, context.now()),
     sessions: sessions.map((s) => ({ ...s, createdAt: s.createdAt.toISOString(), lastSeenAt: s.lastSeenAt.toISOString() })),
@@ -50,10 +50,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
       });
     }
     case "unlink-github": {
-      const { ok } = await unlinkGitHub(context, { userId: user.id, client: context.client });
+      const { ok } = await unlinkIdentity(context, { userId: user.id, identityId: form.get("identityId"), client: context.client });
       return ok
         ? json<ActionData>({ notice: "GitHub is unlinked. You can still sign in with your email, or link GitHub again by continuing with it." })
-        : json<ActionData>({ error: "No GitHub account was linked." }, { status: 404 });
+        : json<ActionData>({ error: "That GitHub account isn't linked to your account." }, { status: 404 });
     }
     case "setup-2fa": {
       // Also behind step-up: a stolen session that turned 2FA on would lock the owner out of their account.
@@ -109,18 +109,32 @@ export default function Account() {
           <dd data-testid="account-email">{data.email}</dd>
           <dt>GitHub</dt>
           <dd>
-            {data.github?.login ? (
-              <Form method="post" className="inline-form">
-                <span>
-                  @{data.github.login}
-                  {data.github.name ? ` (${data.github.name})` : ""}
-                </span>
-                <button type="submit" name="intent" value="unlink-github" className="link-button" disabled={busy}>
-                  Unlink
-                </button>
-              </Form>
-            ) : (
+            {data.identities.length === 0 ? (
               "Not linked"
+            ) : (
+              <ul className="plain-list" data-testid="linked-identities">
+                {data.identities.map((identity) => (
+                  <li key={identity.id}>
+                    <Form method="post" className="inline-form">
+                      <input type="hidden" name="identityId" value={identity.id} />
+                      <span>
+                        @{identity.login}
+                        {identity.name ? ` (${identity.name})` : ""}
+                      </span>
+                      <button
+                        type="submit"
+                        name="intent"
+                        value="unlink-github"
+                        className="link-button"
+                        disabled={busy}
+                        aria-label={`Unlink GitHub account @${identity.login}`}
+                      >
+                        Unlink
+                      </button>
+                    </Form>
+                  </li>
+                ))}
+              </ul>
             )}
           </dd>
           <dt>Member since</dt>

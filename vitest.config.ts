@@ -19,6 +19,13 @@ export default defineConfig(async () => {
             SESSION_SECRET: "test-secret-0123456789abcdef0123456789abcdef",
             TOTP_ENCRYPTION_KEY: "test-totp-key-0123456789abcdef0123456789abcdef",
           },
+          // The burst gates (wrangler.toml [[ratelimits]]) are simulated too; most suites send more from one
+          // IP than a person would, so they get roomy limits here, and the gate's own tests use TEST_BURST.
+          ratelimits: {
+            SEND_BURST: { simple: { limit: 10_000, period: 60 } },
+            GUESS_BURST: { simple: { limit: 10_000, period: 60 } },
+            TEST_BURST: { simple: { limit: 3, period: 60 } },
+          },
           // Any request that escapes the fetch spies fails loudly instead of reaching the network.
           outboundService: (request: Request) =>
             new Response(`Blocked outbound request in tests: ${request.url}`, { status: 599 }),

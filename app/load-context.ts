@@ -3,6 +3,7 @@ import type { Database } from "~/lib/db.server";
 import type { AppConfig } from "~/lib/env.server";
 import type { Mailer } from "~/lib/mailer.server";
 import type { ClientInfo } from "~/lib/client-info.server";
+import type { BurstLimiters } from "~/auth/gates.server";
 
 export interface AppContext {
   env: Env;
@@ -12,6 +13,8 @@ export interface AppContext {
   mailer: Mailer;
   /** Rate-limit counters (the RATE_LIMITS binding). */
   kv: KVNamespace;
+  /** Per-location burst gates (Cloudflare's Rate Limiting bindings). */
+  limiters: BurstLimiters;
   /** Work that may finish after the response (ctx.waitUntil). */
   waitUntil: (promise: Promise<unknown>) => void;
   /** The clock, injectable so tests can move time. */

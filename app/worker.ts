@@ -5,7 +5,6 @@
  */
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { requestId } from "hono/request-id";
 import { createRequestHandler, type AppLoadContext, type ServerBuild } from "@remix-run/cloudflare";
 // Produced by `remix vite:build` (npm run build); has no type declarations of its own.
 // @ts-ignore -- missing until the first build, and untyped after it
@@ -16,6 +15,7 @@ import { GITHUB_STAND_IN_PATH, isLoopbackUrl, readConfig, type AppConfig } from 
 import { createMailer, type Mailer } from "~/lib/mailer.server";
 import { getSignedIn } from "~/auth/session.server";
 import { securityHeaders } from "./worker/middleware/security-headers";
+import { requestIds } from "./worker/middleware/request-id";
 import { sameOriginPosts } from "./worker/middleware/same-origin-posts";
 import { formBodies } from "./worker/middleware/form-bodies";
 import { renderStatusPage, type StatusPage } from "./worker/status-page";
@@ -45,7 +45,7 @@ function statusPage(c: Context<WorkerEnv>, page: Omit<StatusPage, "stylesheet" |
 
 const app = new Hono<WorkerEnv>();
 
-app.use(requestId());
+app.use(requestIds());
 app.use(securityHeaders());
 // Domain code signals some failures (e.g. D1 unavailable → 503) by throwing a Response, as in Remix.
 app.use(async (c, next) => {
@@ -65,7 +65,8 @@ app.use(async (c, next) => {
 
 app.onError((error, c) => {
   // Log the detail with the request id; show the person only the id (no stack traces, ever).
-  console.error(`[${c.get("requestId")}] unhandled error`, error);
+  const clientId = c.get("clientRequestId");
+  console.error(`[${c.get("requestId")}] unhandled error${clientId ? ` (client request id ${clientId})` : ""}`, error);
   return statusPage(c, {
     status: 500,
     title: "Something went wrong",
@@ -183,6 +184,7 @@ app.all("*", (c) => {
     config: c.get("config"),
     mailer: c.get("mailer"),
     kv: c.env.RATE_LIMITS,
+    limiters: { sends: c.env.SEND_BURST, guesses: c.env.GUESS_BURST },
     waitUntil: (promise) => c.executionCtx.waitUntil(promise),
     now: () => new Date(),
     requestId: c.get("requestId"),

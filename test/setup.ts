@@ -4,6 +4,7 @@
  */
 import { applyD1Migrations, env } from "cloudflare:test";
 import { afterEach, beforeAll, beforeEach, expect, vi } from "vitest";
+import { forgetRecordedLimitHits } from "~/auth/events.server";
 
 const TABLES = [
   "auth_events",
@@ -17,6 +18,7 @@ const TABLES = [
   "verification_tokens",
   "users",
   "outbox_messages",
+  "send_budget",
 ];
 
 beforeAll(async () => {
@@ -36,6 +38,7 @@ beforeEach(async () => {
   await env.DB.batch(TABLES.map((table) => env.DB.prepare(`DELETE FROM ${table}`)));
   const keys = await env.RATE_LIMITS.list();
   await Promise.all(keys.keys.map((key) => env.RATE_LIMITS.delete(key.name)));
+  forgetRecordedLimitHits();
   expectedErrors = 0;
   consoleError = vi.spyOn(console, "error");
   vi.spyOn(console, "log").mockImplementation(() => {});

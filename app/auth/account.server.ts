@@ -11,7 +11,7 @@ import { normalizeEmail } from "~/lib/email-address";
 import { describeBrowser, describeLocation } from "~/lib/user-agent";
 import { recordAuthEvent } from "./events.server";
 import { sendSecurityNotice } from "./notices.server";
-import { ACTIVITY_WORDS, describeActivity, describeSignInMethod } from "./activity";
+import { ACTIVITY_WORDS, describeActivity, describeSignInMethod, REPEATABLE_EVENTS } from "./activity";
 import { findTokenByHash, tokenProblem, type TokenProblem } from "./verification.server";
 import { twoFactorStatusQuery, type TwoFactorStatus } from "./two-factor.server";
 
@@ -170,13 +170,21 @@ function activityQuery(db: Database, userId: string, limit = 50) {
        ORDER BY created_at DESC, id DESC LIMIT ?2`,
     )
     .bind(userId, limit);
-  const read = (result: D1Result): ActivityItem[] =>
-    (result.results as { id: number; type: string; detail: string | null; user_agent: string | null; country: string | null; created_at: number }[]).flatMap(
-      (row) => {
-        const description = describeActivity({ type: row.type, detail: row.detail, userAgent: row.user_agent, country: row.country });
-        return description ? [{ id: row.id, description, at: new Date(row.created_at) }] : [];
-      },
-    );
+  type Row = { id: number; type: string; detail: string | null; user_agent: string | null; country: string | null; created_at: number };
+  const read = (result: D1Result): ActivityItem[] => {
+    // Newest first; a run of the same repeatable failure from the same browser reads as one line.
+    const runs: { row: Row; count: number }[] = [];
+    for (const row of result.results as Row[]) {
+      const last = runs.at(-1);
+      const same = last && REPEATABLE_EVENTS.has(row.type) && last.row.type === row.type && last.row.detail === row.detail;
+      if (same && last.row.user_agent === row.user_agent && last.row.country === row.country) last.count++;
+      else runs.push({ row, count: 1 });
+    }
+    return runs.flatMap(({ row, count }) => {
+      const description = describeActivity({ type: row.type, detail: row.detail, userAgent: row.user_agent, country: row.country }, count);
+      return description ? [{ id: row.id, description, at: new Date(row.created_at) }] : [];
+    });
+  };
   return { statement, read };
 }
 
@@ -185,13 +193,24 @@ export async function listActivity(db: Database, userId: string, limit = 50): Pr
   return query.read(await query.statement.all());
 }
 
-export type SignOutEverywhereResult = { ok: true; sessionsEnded: number } | { ok: false; reason: Exclude<TokenProblem, "burned"> };
+/** What a "this wasn't me" link undid, for the page that tells the owner. */
+export interface Undone {
+  sessionsEnded: number;
+  /** An authenticator app set up (or being set up) since the disowned event was removed. */
+  authenticatorRemoved: boolean;
+  recoveryCodesRemoved: number;
+  githubUnlinked: string[];
+}
+
+export type SignOutEverywhereResult = ({ ok: true } & Undone) | { ok: false; reason: Exclude<TokenProblem, "burned"> };
 
 /**
- * The "This wasn't me" link from a new-device alert (POST only, after a confirm page). One batch
- * consumes the link, ends every session and pending sign-in of the account, forgets its known devices
- * and linked GitHub accounts, and retires any sign-in email still in flight, so whoever got in is out, can't use a link they
- * requested, and is reported again if they come back.
+ * The "This wasn't me" link from a security notice (POST only, after a confirm page). One batch consumes
+ * the link and undoes what whoever got in could have set up: it ends every session and pending sign-in of
+ * the account, removes second factors added since the disowned event (an authenticator and recovery codes
+ * an intruder enrolled would otherwise lock the owner out), forgets its known devices and linked GitHub
+ * accounts, and retires any sign-in email still in flight. So whoever got in is out, can't use a link they
+ * requested or a factor they added, and is reported again if they come back.
  */
 export async function signOutEverywhereWithLink(
   deps: AccountDeps,
@@ -204,6 +223,7 @@ export async function signOutEverywhereWithLink(
   const stamp = generateId("out");
   const d1 = deps.db.$client;
   const account = `(SELECT users.id FROM users JOIN verification_tokens v ON v.email = users.email WHERE v.session_id = ?2)`;
+  const since = `(SELECT coalesce(event_at, created_at) FROM verification_tokens WHERE session_id = ?2)`;
   const results = await d1.batch([
     d1
       .prepare(
@@ -218,12 +238,24 @@ export async function signOutEverywhereWithLink(
     d1.prepare(`DELETE FROM known_devices WHERE user_id = ${account}`).bind(at, stamp),
     // A GitHub account linked by whoever got in would let them back without the mailbox. The owner's
     // own GitHub links again (with a notice) the next time they continue with it.
-    d1.prepare(`DELETE FROM identities WHERE user_id = ${account}`).bind(at, stamp),
+    d1.prepare(`DELETE FROM identities WHERE user_id = ${account} RETURNING login`).bind(at, stamp),
     d1
       .prepare(
         `UPDATE verification_tokens SET superseded_at = ?1
          WHERE purpose IN ('sign-in', 'step-up') AND consumed_at IS NULL AND superseded_at IS NULL
            AND email = (SELECT email FROM verification_tokens WHERE session_id = ?2)`,
+      )
+      .bind(at, stamp),
+    // Second factors added since the disowned event (an unfinished enrollment too)…
+    d1
+      .prepare(`DELETE FROM totp_credentials WHERE user_id = ${account} AND (enabled_at IS NULL OR enabled_at >= ${since}) RETURNING enabled_at`)
+      .bind(at, stamp),
+    // …and recovery codes made since then, or left without the authenticator they back up.
+    d1
+      .prepare(
+        `DELETE FROM recovery_codes WHERE user_id = ${account}
+           AND (created_at >= ${since} OR NOT EXISTS (SELECT 1 FROM totp_credentials t WHERE t.user_id = ${account} AND t.enabled_at IS NOT NULL))
+         RETURNING id`,
       )
       .bind(at, stamp),
   ]);
@@ -233,9 +265,21 @@ export async function signOutEverywhereWithLink(
     const reason = (row && row.purpose === "sign-out-everywhere" && tokenProblem(row, now, Number.POSITIVE_INFINITY)) || "invalid";
     return { ok: false, reason: reason as Exclude<TokenProblem, "burned"> };
   }
+  const undone: Undone = {
+    sessionsEnded: results[1]!.meta.changes,
+    githubUnlinked: (results[4]!.results as { login: string | null }[]).flatMap((r) => (r.login ? [r.login] : [])),
+    authenticatorRemoved: (results[6]!.results as { enabled_at: number | null }[]).some((r) => r.enabled_at !== null),
+    recoveryCodesRemoved: results[7]!.results.length,
+  };
   const userRow = await d1.prepare(`SELECT id FROM users WHERE email = ?1`).bind(consumed.email).first<{ id: string }>();
-  recordAuthEvent(deps, { type: "signed_out_everywhere", email: consumed.email, userId: userRow?.id ?? null, client });
-  return { ok: true, sessionsEnded: results[1]!.meta.changes };
+  const summary = [
+    `${undone.sessionsEnded} sessions`,
+    undone.authenticatorRemoved ? "authenticator removed" : null,
+    undone.recoveryCodesRemoved ? `${undone.recoveryCodesRemoved} recovery codes removed` : null,
+    undone.githubUnlinked.length ? `GitHub unlinked: ${undone.githubUnlinked.join(", ")}` : null,
+  ].filter(Boolean);
+  recordAuthEvent(deps, { type: "signed_out_everywhere", detail: summary.join("; "), email: consumed.email, userId: userRow?.id ?? null, client });
+  return { ok: true, ...undone };
 }
 
 export type DeleteAccountResult = { ok: true } | { ok: false; reason: "mismatch" };

@@ -31,8 +31,13 @@ export interface ActivityEntry {
   country: string | null;
 }
 
-/** The log entries shown to the account holder, and how each reads. */
-export const ACTIVITY_WORDS: Record<string, (detail: string | null) => string> = {
+const times = (count: number, one: string, many: string) => (count === 1 ? one : `${count} ${many}`);
+
+/**
+ * The log entries shown to the account holder, and how each reads. `count` is how many consecutive
+ * entries of that kind it stands for (see REPEATABLE_EVENTS).
+ */
+export const ACTIVITY_WORDS: Record<string, (detail: string | null, count: number) => string> = {
   sign_in: (d) => `Signed in ${describeSignInMethod(d)}`.trim(),
   sign_out: () => "Signed out",
   new_device: () => "Emailed you about a sign-in from a new device",
@@ -42,23 +47,31 @@ export const ACTIVITY_WORDS: Record<string, (detail: string | null) => string> =
   other_sessions_revoked: (d) => (d && d !== "1" ? `Signed out ${d} other sessions` : "Signed out the other sessions"),
   signed_out_everywhere: () => "Signed out everywhere from the “This wasn't me” link",
   step_up: (d) => `Confirmed it was you with ${d === "totp" ? "an authenticator code" : d === "recovery" ? "a recovery code" : "an email code"}`,
-  step_up_failed: () => "Entered a wrong confirmation code",
+  step_up_failed: (_, n) => times(n, "Entered a wrong confirmation code", "wrong confirmation codes were entered"),
   two_factor_enabled: () => "Turned on two-factor authentication",
   two_factor_disabled: () => "Turned off two-factor authentication",
-  two_factor_failed: (d) => (d === "recovery" ? "Entered a wrong recovery code" : "Entered a wrong authenticator code"),
+  two_factor_failed: (d, n) =>
+    d === "recovery"
+      ? times(n, "Entered a wrong recovery code", "wrong recovery codes were entered")
+      : times(n, "Entered a wrong authenticator code", "wrong authenticator codes were entered"),
   recovery_codes_generated: () => "Generated new recovery codes",
-  code_failed: () => "Entered a wrong sign-in code",
+  // Typed by whoever asked for a code to this address: not necessarily the account holder.
+  code_failed: (_, n) => times(n, "A wrong sign-in code was entered for your address", "wrong sign-in codes were entered for your address"),
   code_burned: () => "A sign-in code was disabled after too many wrong tries",
   code_lockout: () => "Code sign-in was paused after repeated wrong codes",
 };
 
+/** Failures that often come in runs: consecutive ones read as one line with a count. */
+export const REPEATABLE_EVENTS = new Set(["code_failed", "two_factor_failed", "step_up_failed"]);
+
 /** One log entry in words, or null for entries that aren't shown to the account holder. */
-export function describeActivity(entry: ActivityEntry): string | null {
+export function describeActivity(entry: ActivityEntry, count = 1): string | null {
   const what = ACTIVITY_WORDS[entry.type];
   if (!what) return null;
   const from = describeBrowser(entry.userAgent);
   const where = describeLocation(entry.country);
   const browser = from === "An unknown browser" ? "an unknown browser" : from;
   const device = `${browser}${where ? `, ${where}` : ""}`;
-  return entry.type === "new_device" ? `${what(entry.detail)} (${device})` : `${what(entry.detail)} from ${device}`;
+  const words = what(entry.detail, count);
+  return entry.type === "new_device" ? `${words} (${device})` : `${words} from ${device}`;
 }

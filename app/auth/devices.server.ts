@@ -1,7 +1,6 @@
 /**
  * New-device alerts. A long-lived signed cookie names each browser; a sign-in from a browser this user
- * hasn't used before (no known device cookie, and no earlier device with the same browser and country)
- * gets an email with a one-time "This wasn't me" link that signs out everywhere. The first device an
+ * hasn't used before (no device cookie this account knows) gets an email with a one-time "This wasn't me" link that signs out everywhere. The first device an
  * account ever signs in from is recorded silently (users.first_device_at): there is nobody else to warn.
  */
 import type { AppConfig } from "~/lib/env.server";
@@ -48,7 +47,7 @@ export interface DeviceDeps {
  */
 export async function noteSignInDevice(
   deps: DeviceDeps,
-  input: { userId: string; deviceId: string; client: ClientInfo; method: string },
+  input: { userId: string; deviceId: string; client: ClientInfo; method: string; signedInAt: Date },
 ): Promise<{ newDevice: boolean }> {
   try {
     return await noteDevice(deps, input);
@@ -60,20 +59,14 @@ export async function noteSignInDevice(
 
 async function noteDevice(
   deps: DeviceDeps,
-  { userId, deviceId, client, method }: { userId: string; deviceId: string; client: ClientInfo; method: string },
+  { userId, deviceId, client, method, signedInAt }: { userId: string; deviceId: string; client: ClientInfo; method: string; signedInAt: Date },
 ): Promise<{ newDevice: boolean }> {
   const now = deps.now();
   const at = now.getTime();
   const d1 = deps.db.$client;
   const deviceHash = await sha256Hex(deviceId);
   const [seen, upsert, first] = await d1.batch([
-    d1
-      .prepare(
-        `SELECT users.email AS email, users.first_device_at AS first_device_at,
-           (SELECT count(*) FROM known_devices WHERE user_id = ?1 AND user_agent IS ?2 AND country IS ?3) AS same_browser
-         FROM users WHERE users.id = ?1`,
-      )
-      .bind(userId, client.userAgent, client.country),
+    d1.prepare(`SELECT users.email AS email FROM users WHERE users.id = ?1`).bind(userId),
     d1
       .prepare(
         `INSERT INTO known_devices (user_id, device_hash, user_agent, country, first_seen_at, last_seen_at)
@@ -84,17 +77,19 @@ async function noteDevice(
       .bind(userId, deviceHash, client.userAgent, client.country, at),
     d1.prepare(`UPDATE users SET first_device_at = ?2 WHERE id = ?1 AND first_device_at IS NULL`).bind(userId, at),
   ]);
-  const row = (seen!.results as { email: string; first_device_at: number | null; same_browser: number }[])[0];
+  const row = (seen!.results as { email: string }[])[0];
   const firstSeen = (upsert!.results as { first_seen_at: number }[])[0]?.first_seen_at;
   if (!row) return { newDevice: false };
-  // The account's very first device (first.meta.changes === 1) is recorded without an alert.
-  const newDevice = firstSeen === at && first!.meta.changes === 0 && row.same_browser === 0;
+  // Only the signed device cookie decides: a user agent and a country are whatever the client says they
+  // are, so an intruder could copy the owner's. The account's very first device (first.meta.changes === 1)
+  // is recorded without an alert.
+  const newDevice = firstSeen === at && first!.meta.changes === 0;
   if (!newDevice) return { newDevice: false };
 
   recordAuthEvent(deps, { type: "new_device", detail: method, userId, client });
   const link = await issueNoticeLinkToken(
     deps.db,
-    { email: row.email, purpose: "sign-out-everywhere", lifetimeMs: SIGN_OUT_LINK_LIFETIME_MS },
+    { email: row.email, purpose: "sign-out-everywhere", lifetimeMs: SIGN_OUT_LINK_LIFETIME_MS, eventAt: signedInAt },
     now,
   );
   const url = new URL("/auth/not-me", deps.config.appUrl);
@@ -110,7 +105,7 @@ async function noteDevice(
     action: {
       label: "This wasn't me — sign out everywhere",
       url: url.href,
-      note: "The link works once, for 7 days. It signs your account out on every device; then sign in again and turn on two-factor authentication from your account page.",
+      note: "The link works once, for 7 days. It signs your account out on every device and removes any second factor added since this sign-in; then sign in again and turn on two-factor authentication from your account page.",
     },
   });
   return { newDevice: true };

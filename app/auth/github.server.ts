@@ -20,7 +20,8 @@ import {
   githubStateCookieName,
   type GitHubProfile,
 } from "./github-oauth.server";
-import { verificationAttemptAllowed, type SignInDeps } from "./sign-in.server";
+import { type SignInDeps } from "./sign-in.server";
+import { guessGate } from "./gates.server";
 import { bindNumbered, startSessionForUser, type IdentityLink, type SignInOutcome } from "./start-session.server";
 
 type WithGitHub = AppConfig & { github: GitHubConfig };
@@ -96,7 +97,7 @@ export async function completeGitHubSignIn(
   };
 
   // Same per-IP gate as redeeming a link or code (RL-1).
-  const gate = await verificationAttemptAllowed(deps, client, null);
+  const gate = await guessGate(deps, client, null);
   if (!gate.ok) return { ok: false, reason: "rate-limited", retryAfterSeconds: gate.retryAfterSeconds };
 
   const params = new URL(request.url).searchParams;

@@ -37,8 +37,11 @@ export function wrongCodeMessage(attemptsLeft: number): string {
   return `That code isn't right — ${attemptsLeft} ${attemptsLeft === 1 ? "try" : "tries"} left.`;
 }
 
-export function lockedMessage(retryAfterSeconds: number): string {
-  return `Too many wrong codes for this email. Code sign-in is paused for ${describeWait(retryAfterSeconds)}; the link in your email still works.`;
+export function lockedMessage(retryAfterSeconds: number, { linkStillWorks = true } = {}): string {
+  const wait = describeWait(retryAfterSeconds);
+  return linkStillWorks
+    ? `Too many wrong codes for this email. Code sign-in is paused for ${wait}; the link in your email still works.`
+    : `Too many wrong codes for this email. Emailed codes are paused for ${wait}; then send a new one.`;
 }
 
 /** What a wrong, replayed or malformed authenticator / recovery code is answered with. */
@@ -56,6 +59,10 @@ export function secondFactorMessage(
     ? `That code isn't right. Check the time on your phone and try the current code.${tries}`
     : `That recovery code isn't right or was already used.${tries}`;
 }
+
+/** When no server key opens the account's authenticator secret: the way in that still works. */
+export const SECRET_UNREADABLE_MESSAGE =
+  "We can't check authenticator codes for this account right now. Use one of your recovery codes instead.";
 
 export function secondFactorPausedMessage(retryAfterSeconds: number): string {
   return `Too many wrong codes for this account. Two-factor codes are paused for ${describeWait(retryAfterSeconds)}; then try again.`;

@@ -28,6 +28,7 @@ export async function signInResponse(
     deviceId = generateDeviceId();
     headers.append("Set-Cookie", await serializeDeviceCookie(context.config, deviceId));
   }
-  context.waitUntil(noteSignInDevice(context, { userId: outcome.userId, deviceId, client, method: outcome.method }));
+  const signedInAt = context.now();
+  context.waitUntil(noteSignInDevice(context, { userId: outcome.userId, deviceId, client, method: outcome.method, signedInAt }));
   return redirect(outcome.redirectTo, { status: 303, headers });
 }

@@ -4,17 +4,17 @@
  * email looks and costs the same for known and unknown addresses (ENU-1). Every send and every guess is
  * rate-limited: per IP in KV first, then exactly in D1 per email and per code.
  */
-import { eq } from "drizzle-orm";
-import { users } from "~/db/schema";
 import type { Database } from "~/lib/db.server";
 import type { AppConfig } from "~/lib/env.server";
 import type { Mailer } from "~/lib/mailer.server";
 import type { ClientInfo } from "~/lib/client-info.server";
-import { CODE_DIGITS, generateId, isWellFormedToken, sha256Hex } from "~/lib/crypto.server";
-import { consumeRateLimit, retryAfterSeconds } from "~/lib/rate-limit.server";
+import { CODE_DIGITS, generateId, isWellFormedToken, keyedHash, sha256Hex } from "~/lib/crypto.server";
+import { ipLimitSubject } from "~/lib/client-ip";
+import { retryAfterSeconds } from "~/lib/rate-limit.server";
 import { safeRedirectPath } from "~/lib/safe-redirect";
 import { renderSignInEmail } from "~/emails/sign-in-email";
-import { recordAuthEvent } from "./events.server";
+import { recordAuthEvent, recordLimitHit } from "./events.server";
+import { guessGate, sendGate, type GateDeps } from "./gates.server";
 import {
   VERIFICATION_LIFETIME_MS,
   deleteVerificationToken,
@@ -27,7 +27,7 @@ import {
 } from "./verification.server";
 import { prepareSessionStart, type SignInMethod, type SignInOutcome } from "./start-session.server";
 
-export interface SignInDeps {
+export interface SignInDeps extends GateDeps {
   db: Database;
   config: AppConfig;
   mailer: Mailer;
@@ -40,72 +40,76 @@ export type RateLimited = { ok: false; reason: "rate-limited"; retryAfterSeconds
 
 export type SendResult = { ok: true } | RateLimited | { ok: false; reason: "mail-failed" };
 
+/**
+ * Sends the sign-in email (link + code). Known and unknown addresses do the same D1 work before the
+ * answer — one batch that issues the token and counts the global budget — so neither the answer nor its
+ * timing says whether an account exists (ENU-1).
+ */
 export async function requestSignInEmail(
   deps: SignInDeps,
-  { email, redirectTo, client }: { email: string; redirectTo: string | null; client: ClientInfo },
+  { email, redirectTo, client, deviceId = null }: { email: string; redirectTo: string | null; client: ClientInfo; deviceId?: string | null },
 ): Promise<SendResult> {
   const { db, config, mailer, waitUntil } = deps;
   const now = deps.now();
 
-  const ipGate = await emailSendAllowed(deps, client, email);
+  const ipGate = await sendGate(deps, client, email);
   if (!ipGate.ok) return { ok: false, reason: "rate-limited", retryAfterSeconds: ipGate.retryAfterSeconds };
 
-  // With sign-up off, an unknown address gets a token like anyone else (so limits, code guesses and
-  // answers are identical) but no email, and redeeming it could never create the account (ENU-1).
-  const deliverable = config.allowSignup || (await userExists(db, email));
   const issued = await issueVerificationToken(
     db,
     config,
     { email, purpose: "sign-in", redirectTo: redirectTo && safeRedirectPath(redirectTo), requestIp: client.ip },
     now,
+    { deviceHash: deviceId ? await sha256Hex(deviceId) : null, globalBudget: true },
   );
   if (!issued.ok) {
-    recordAuthEvent(deps, { type: "rate_limited", detail: "email-sends", email, client });
+    recordLimitHit(deps, { limit: "email-sends", subject: email, windowMs: config.limits.emailSends.windowMs, email, client });
     return { ok: false, reason: "rate-limited", retryAfterSeconds: issued.retryAfterSeconds };
   }
-  if (!deliverable) {
-    await supersedeOlderTokens(db, { email, purpose: "sign-in", keepId: issued.issued.id }, now);
-    return { ok: true };
-  }
+  const { id, knownDevice, deliverable } = issued.issued;
+  const supersede = () => supersedeOlderTokens(db, { email, purpose: "sign-in", keepId: id, knownDevice }, now);
 
-  // Built from the configured origin, never from the request's Host (EM-4): a spoofed Host header
-  // must not turn our email into a phishing link.
-  const link = new URL("/auth/verify", config.appUrl);
-  link.searchParams.set("token", issued.issued.token);
-  const message = renderSignInEmail({
-    to: email,
-    link: link.href,
-    code: issued.issued.code,
-    expiresAt: issued.issued.expiresAt,
-    lifetimeMinutes: VERIFICATION_LIFETIME_MS / 60_000,
-  });
-
+  // Not emailed: sign-up is off (or paused by the global budget) and no account has this address. The
+  // token still exists, so limits and code guesses behave identically, but redeeming it can never
+  // create the account.
   const deliver = async (): Promise<boolean> => {
-    const sent = await mailer.send(message);
+    if (!deliverable) {
+      await supersede();
+      return true;
+    }
+    // Built from the configured origin, never from the request's Host (EM-4): a spoofed Host header
+    // must not turn our email into a phishing link.
+    const link = new URL("/auth/verify", config.appUrl);
+    link.searchParams.set("token", issued.issued.token);
+    const sent = await mailer.send(
+      renderSignInEmail({
+        to: email,
+        link: link.href,
+        code: issued.issued.code,
+        expiresAt: issued.issued.expiresAt,
+        lifetimeMinutes: VERIFICATION_LIFETIME_MS / 60_000,
+      }),
+    );
     if (!sent.ok) {
       // Nothing dangling (EM-3): the person never received this token, so it must not stay redeemable.
       console.error(`sign-in mail failed: ${sent.error}`);
-      await deleteVerificationToken(db, issued.issued.id);
+      await deleteVerificationToken(db, id);
       recordAuthEvent(deps, { type: "email_failed", email, client });
       return false;
     }
     // Only after delivery, so a failed send doesn't also kill the link from an earlier email.
-    await supersedeOlderTokens(db, { email, purpose: "sign-in", keepId: issued.issued.id }, now);
+    await supersede();
     return true;
   };
 
-  if (!config.allowSignup) {
-    // Unknown addresses skip the provider call; sending after the response keeps both answers equally
-    // fast, at the price of not telling a known address that its email failed.
+  if (!config.allowSignup || !deliverable) {
+    // Whether this address gets an email must not show in how long the answer takes: the provider call
+    // (or its absence) happens after the response, at the price of not telling a known address that its
+    // email failed.
     waitUntil(deliver());
     return { ok: true };
   }
   return (await deliver()) ? { ok: true } : { ok: false, reason: "mail-failed" };
-}
-
-async function userExists(db: Database, email: string): Promise<boolean> {
-  const [row] = await db.select({ id: users.id }).from(users).where(eq(users.email, email)).limit(1);
-  return row !== undefined;
 }
 
 export type RedeemResult =
@@ -125,29 +129,6 @@ function recordFirstFactor(deps: SignInDeps, outcome: SignInOutcome, { email, cl
   if (outcome.kind === "session") {
     recordAuthEvent(deps, { type: "sign_in", detail: outcome.method, email, userId: outcome.userId, client });
   }
-}
-
-/**
- * The per-IP gate on every email we send on request (sign-in, step-up): cheap, before any D1 work
- * (RL-1). Without an IP (local runs) everyone shares one budget.
- */
-export async function emailSendAllowed(deps: Omit<SignInDeps, "mailer">, client: ClientInfo, email: string) {
-  const gate = await consumeRateLimit(
-    { kv: deps.kv, now: deps.now(), waitUntil: deps.waitUntil },
-    { name: "ip-sends", subject: client.ip ?? "unknown", rate: deps.config.limits.ipSends },
-  );
-  if (!gate.ok) recordAuthEvent(deps, { type: "rate_limited", detail: "ip-sends", email, client });
-  return gate;
-}
-
-/** The per-IP gate on every guess (codes, links, second factors). */
-export async function verificationAttemptAllowed(deps: Omit<SignInDeps, "mailer">, client: ClientInfo, email: string | null) {
-  const gate = await consumeRateLimit(
-    { kv: deps.kv, now: deps.now(), waitUntil: deps.waitUntil },
-    { name: "ip-verify", subject: client.ip ?? "unknown", rate: deps.config.limits.ipVerify },
-  );
-  if (!gate.ok) recordAuthEvent(deps, { type: "rate_limited", detail: "ip-verify", email, client });
-  return gate;
 }
 
 /**
@@ -171,12 +152,18 @@ async function prepareSignIn(deps: SignInDeps, { client, previousSessionToken }:
   return { stamp, statements: [userUpsert, ...start.statements], readOutcome: start.readOutcome };
 }
 
+/** One log row per client (IPv4 address or IPv6 /64) and hour for a kind of junk submission. */
+function refusalKey(deps: SignInDeps, kind: string, client: ClientInfo): Promise<string> {
+  const hour = Math.floor(deps.now().getTime() / 3_600_000);
+  return keyedHash(deps.config.sessionSecrets[0]!, "refusal", kind, ipLimitSubject(client.ip), String(hour)).then((hash) => `${kind}:${hash.slice(0, 32)}`);
+}
+
 /** Redeems the link from the email. Links aren't guessable, so only the per-IP gate applies. */
 export async function redeemMagicLink(deps: SignInDeps, input: RedeemInput & { token: unknown }): Promise<RedeemResult> {
-  const gate = await verificationAttemptAllowed(deps, input.client, null);
+  const gate = await guessGate(deps, input.client, null);
   if (!gate.ok) return { ok: false, reason: "rate-limited", retryAfterSeconds: gate.retryAfterSeconds };
   if (!isWellFormedToken(input.token)) {
-    recordAuthEvent(deps, { type: "link_refused", detail: "invalid", client: input.client });
+    recordAuthEvent(deps, { type: "link_refused", detail: "invalid", client: input.client, dedupeKey: refusalKey(deps, "link-invalid", input.client) });
     return { ok: false, reason: "invalid" };
   }
   const now = deps.now();
@@ -200,7 +187,9 @@ export async function redeemMagicLink(deps: SignInDeps, input: RedeemInput & { t
     // address, which was never emailed: "invalid" is the honest answer.)
     const row = redeemed ? undefined : await findTokenByHash(deps.db, tokenHash);
     const reason = (row && tokenProblem(row, now, Number.POSITIVE_INFINITY)) || "invalid";
-    recordAuthEvent(deps, { type: "link_refused", detail: reason, email: row?.email, client: input.client });
+    // Links nobody issued (malformed or made up) are counted on one row per client and hour.
+    const dedupeKey = reason === "invalid" ? refusalKey(deps, "link-invalid", input.client) : undefined;
+    recordAuthEvent(deps, { type: "link_refused", detail: reason, email: row?.email, client: input.client, dedupeKey });
     return { ok: false, reason };
   }
   recordFirstFactor(deps, outcome, { email: redeemed.email, client: input.client });
@@ -224,24 +213,23 @@ export async function redeemCode(
 ): Promise<RedeemResult> {
   const { db, config } = deps;
   const { email, client } = input;
-  const gate = await verificationAttemptAllowed(deps, client, email);
+  const gate = await guessGate(deps, client, email);
   if (!gate.ok) return { ok: false, reason: "rate-limited", retryAfterSeconds: gate.retryAfterSeconds };
 
   const now = deps.now();
   const lockedUntil = await codeLockedUntil(db, email, now);
   if (lockedUntil) {
-    recordAuthEvent(deps, { type: "code_refused", detail: "locked", email, client });
+    recordAuthEvent(deps, { type: "code_refused", detail: "locked", email, client, attributeToEmailOwner: true });
     return { ok: false, reason: "locked", retryAfterSeconds: retryAfterSeconds(lockedUntil, now) };
   }
 
-  const { codeMaxAttempts, codeFailures, codeCooldownMs } = config.limits;
+  const { codeMaxAttempts } = config.limits;
   const codeHash = await hashCode(config, { email, purpose: "sign-in", code: input.code });
   const { stamp, statements, readOutcome } = await prepareSignIn(deps, input, "code", now);
-  const params = [email, now.getTime(), codeMaxAttempts, codeHash, stamp, codeFailures.limit, codeFailures.windowMs, codeCooldownMs];
+  const params = [email, now.getTime(), codeMaxAttempts, codeHash, stamp];
   const live = `email = ?1 AND purpose = 'sign-in' AND consumed_at IS NULL AND superseded_at IS NULL AND expires_at > ?2 AND attempts < ?3`;
   const notLocked = `NOT EXISTS (SELECT 1 FROM code_lockouts WHERE email = ?1 AND locked_until > ?2)`;
   const notAnyOfOurCodes = `NOT EXISTS (SELECT 1 FROM verification_tokens WHERE email = ?1 AND purpose = 'sign-in' AND code_hash = ?4)`;
-  const newWindow = `window_started_at <= ?2 - ?7`;
   const d1 = db.$client;
 
   const results = await d1.batch([
@@ -256,18 +244,7 @@ export async function redeemCode(
       )
       .bind(...params.slice(0, 5)),
     // …and, exactly when it did, against the address's cool-down window.
-    d1
-      .prepare(
-        `INSERT INTO code_lockouts (email, failures, window_started_at, locked_until)
-         SELECT ?1, 1, ?2, CASE WHEN 1 >= ?6 THEN ?2 + ?8 END
-         WHERE EXISTS (SELECT 1 FROM verification_tokens WHERE email = ?1 AND last_guess_id = ?5)
-         ON CONFLICT (email) DO UPDATE SET
-           failures = CASE WHEN ${newWindow} THEN 1 ELSE failures + 1 END,
-           window_started_at = CASE WHEN ${newWindow} THEN ?2 ELSE window_started_at END,
-           locked_until = CASE WHEN (CASE WHEN ${newWindow} THEN 1 ELSE failures + 1 END) >= ?6 THEN ?2 + ?8 ELSE locked_until END
-         RETURNING failures, locked_until`,
-      )
-      .bind(...params),
+    countCodeFailure(d1, config, { email, at: now.getTime(), guessId: stamp }),
     ...statements,
   ]);
 
@@ -286,25 +263,49 @@ export async function redeemCode(
   const attempts = (results[1]!.results as { attempts: number }[])[0]?.attempts;
   const lockout = (results[2]!.results as { failures: number; locked_until: number | null }[])[0];
   if (lockout?.locked_until && lockout.locked_until > now.getTime()) {
-    recordAuthEvent(deps, { type: "code_lockout", detail: `${lockout.failures} failures`, email, client });
+    recordAuthEvent(deps, { type: "code_lockout", detail: `${lockout.failures} failures`, email, client, attributeToEmailOwner: true });
     return { ok: false, reason: "locked", retryAfterSeconds: retryAfterSeconds(lockout.locked_until, now) };
   }
   if (attempts !== undefined) {
     const attemptsLeft = codeMaxAttempts - attempts;
-    recordAuthEvent(deps, { type: attemptsLeft > 0 ? "code_failed" : "code_burned", email, client });
+    recordAuthEvent(deps, { type: attemptsLeft > 0 ? "code_failed" : "code_burned", email, client, attributeToEmailOwner: true });
     return attemptsLeft > 0 ? { ok: false, reason: "wrong-code", attemptsLeft } : { ok: false, reason: "burned" };
   }
   const reason = await whyCodeRefused(db, { email, codeHash, maxAttempts: codeMaxAttempts }, now);
-  recordAuthEvent(deps, { type: "code_refused", detail: reason, email, client });
+  recordAuthEvent(deps, { type: "code_refused", detail: reason, email, client, attributeToEmailOwner: true });
   return { ok: false, reason };
 }
 
-async function codeLockedUntil(db: Database, email: string, now: Date): Promise<number | null> {
+/** When the address's code cool-down ends, if it is on now. */
+export async function codeLockedUntil(db: Database, email: string, now: Date): Promise<number | null> {
   const row = await db.$client
     .prepare(`SELECT locked_until FROM code_lockouts WHERE email = ?1 AND locked_until > ?2`)
     .bind(email, now.getTime())
     .first<{ locked_until: number }>();
   return row?.locked_until ?? null;
+}
+
+/**
+ * Counts one wrong emailed code (sign-in or step-up) against the address's cool-down window (RL-3), but
+ * only if an earlier statement of the same batch stamped a live token with `guessId`: exactly the guesses
+ * that counted against a code count here. LIMIT_CODE_FAILURES in the window pauses code entry for
+ * CODE_COOLDOWN_SECONDS. Returns `failures, locked_until`.
+ */
+export function countCodeFailure(d1: D1Database, config: AppConfig, { email, at, guessId }: { email: string; at: number; guessId: string }) {
+  const { codeFailures, codeCooldownMs } = config.limits;
+  const newWindow = `window_started_at <= ?2 - ?5`;
+  return d1
+    .prepare(
+      `INSERT INTO code_lockouts (email, failures, window_started_at, locked_until)
+       SELECT ?1, 1, ?2, CASE WHEN 1 >= ?4 THEN ?2 + ?6 END
+       WHERE EXISTS (SELECT 1 FROM verification_tokens WHERE email = ?1 AND last_guess_id = ?3)
+       ON CONFLICT (email) DO UPDATE SET
+         failures = CASE WHEN ${newWindow} THEN 1 ELSE failures + 1 END,
+         window_started_at = CASE WHEN ${newWindow} THEN ?2 ELSE window_started_at END,
+         locked_until = CASE WHEN (CASE WHEN ${newWindow} THEN 1 ELSE failures + 1 END) >= ?4 THEN ?2 + ?6 ELSE locked_until END
+       RETURNING failures, locked_until`,
+    )
+    .bind(email, at, guessId, codeFailures.limit, codeFailures.windowMs, codeCooldownMs);
 }
 
 /** For a code that was neither accepted nor counted: the state of the token it belongs to, if any. */

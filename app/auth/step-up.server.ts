@@ -8,7 +8,10 @@ import type { Session, User } from "~/db/schema";
 import type { ClientInfo } from "~/lib/client-info.server";
 import { renderNoticeEmail } from "~/emails/notice-email";
 import { recordAuthEvent } from "./events.server";
-import { emailSendAllowed, verificationAttemptAllowed, isWellFormedCode, type RateLimited, type SignInDeps } from "./sign-in.server";
+import { codeLockedUntil, countCodeFailure, isWellFormedCode, type RateLimited, type SignInDeps } from "./sign-in.server";
+import { generateId } from "~/lib/crypto.server";
+import { retryAfterSeconds } from "~/lib/rate-limit.server";
+import { guessGate, sendGate } from "./gates.server";
 import { deleteVerificationToken, hashCode, issueVerificationToken, supersedeOlderTokens, VERIFICATION_LIFETIME_MS } from "./verification.server";
 import { getTwoFactorStatus } from "./two-factor.server";
 import { noticeDetails } from "./notices.server";
@@ -32,7 +35,7 @@ export async function sendStepUpCode(
 ): Promise<{ ok: true } | RateLimited | { ok: false; reason: "mail-failed" | "use-second-factor" }> {
   if (await hasTwoFactor(deps, user.id)) return { ok: false, reason: "use-second-factor" };
   const now = deps.now();
-  const gate = await emailSendAllowed(deps, client, user.email);
+  const gate = await sendGate(deps, client, user.email);
   if (!gate.ok) return { ok: false, reason: "rate-limited", retryAfterSeconds: gate.retryAfterSeconds };
   const issued = await issueVerificationToken(
     deps.db,
@@ -67,6 +70,7 @@ export async function sendStepUpCode(
 export type StepUpResult =
   | { ok: true }
   | { ok: false; reason: "malformed" | "no-code" | "use-second-factor" }
+  | { ok: false; reason: "locked"; retryAfterSeconds: number }
   | { ok: false; reason: "wrong-code"; attemptsLeft: number }
   | RateLimited;
 
@@ -78,28 +82,34 @@ export async function confirmStepUp(
   deps: SignInDeps,
   { session, user, code, client }: { session: Pick<Session, "id">; user: Pick<User, "id" | "email">; code: string; client: ClientInfo },
 ): Promise<StepUpResult> {
-  const gate = await verificationAttemptAllowed(deps, client, user.email);
+  const gate = await guessGate(deps, client, user.email);
   if (!gate.ok) return { ok: false, reason: "rate-limited", retryAfterSeconds: gate.retryAfterSeconds };
   if (await hasTwoFactor(deps, user.id)) return { ok: false, reason: "use-second-factor" };
   const digits = code.replace(/[\s-]/g, "");
   if (!isWellFormedCode(digits)) return { ok: false, reason: "malformed" };
 
   const now = deps.now();
+  // Emailed codes share one cool-down per address, whether they sign in or confirm a change (RL-3).
+  const lockedUntil = await codeLockedUntil(deps.db, user.email, now);
+  if (lockedUntil) return { ok: false, reason: "locked", retryAfterSeconds: retryAfterSeconds(lockedUntil, now) };
   const max = deps.config.limits.codeMaxAttempts;
   const codeHash = await hashCode(deps.config, { email: user.email, purpose: "step-up", code: digits });
   const d1 = deps.db.$client;
+  const guessId = generateId("guess");
   const live = `email = ?1 AND purpose = 'step-up' AND consumed_at IS NULL AND superseded_at IS NULL AND expires_at > ?2 AND attempts < ?3`;
+  const notLocked = `NOT EXISTS (SELECT 1 FROM code_lockouts WHERE email = ?1 AND locked_until > ?2)`;
   const results = await d1.batch([
     d1
-      .prepare(`UPDATE verification_tokens SET consumed_at = ?2, session_id = ?5 WHERE ${live} AND code_hash = ?4 RETURNING id`)
+      .prepare(`UPDATE verification_tokens SET consumed_at = ?2, session_id = ?5 WHERE ${live} AND code_hash = ?4 AND ${notLocked} RETURNING id`)
       .bind(user.email, now.getTime(), max, codeHash, session.id),
     d1
       .prepare(
-        `UPDATE verification_tokens SET attempts = attempts + 1
-         WHERE ${live} AND NOT EXISTS (SELECT 1 FROM verification_tokens WHERE email = ?1 AND purpose = 'step-up' AND code_hash = ?4)
+        `UPDATE verification_tokens SET attempts = attempts + 1, last_guess_id = ?5
+         WHERE ${live} AND ${notLocked} AND NOT EXISTS (SELECT 1 FROM verification_tokens WHERE email = ?1 AND purpose = 'step-up' AND code_hash = ?4)
          RETURNING attempts`,
       )
-      .bind(user.email, now.getTime(), max, codeHash),
+      .bind(user.email, now.getTime(), max, codeHash, guessId),
+    countCodeFailure(d1, deps.config, { email: user.email, at: now.getTime(), guessId }),
     d1
       .prepare(
         `UPDATE sessions SET authenticated_at = ?2
@@ -107,12 +117,17 @@ export async function confirmStepUp(
       )
       .bind(user.email, now.getTime(), session.id),
   ]);
-  if (results[2]!.meta.changes === 1) {
+  if (results[3]!.meta.changes === 1) {
     recordAuthEvent(deps, { type: "step_up", userId: user.id, client });
     return { ok: true };
   }
   const attempts = (results[1]!.results as { attempts: number }[])[0]?.attempts;
   recordAuthEvent(deps, { type: "step_up_failed", userId: user.id, client });
+  const lockout = (results[2]!.results as { failures: number; locked_until: number | null }[])[0];
+  if (lockout?.locked_until && lockout.locked_until > now.getTime()) {
+    recordAuthEvent(deps, { type: "code_lockout", detail: `${lockout.failures} failures`, email: user.email, userId: user.id, client });
+    return { ok: false, reason: "locked", retryAfterSeconds: retryAfterSeconds(lockout.locked_until, now) };
+  }
   if (attempts === undefined) return { ok: false, reason: "no-code" };
   const attemptsLeft = max - attempts;
   return attemptsLeft > 0 ? { ok: false, reason: "wrong-code", attemptsLeft } : { ok: false, reason: "no-code" };

@@ -11,10 +11,13 @@ import { generateToken, sha256Hex } from "~/lib/crypto.server";
 import { safeRedirectPath } from "~/lib/safe-redirect";
 import { recordAuthEvent } from "./events.server";
 import { sendSecurityNotice } from "./notices.server";
-import { verificationAttemptAllowed, type SignInDeps } from "./sign-in.server";
+import { type SignInDeps } from "./sign-in.server";
+import { guessGate } from "./gates.server";
 import { retryAfterSeconds } from "~/lib/rate-limit.server";
 import { bindNumbered, linkIdentityWhere, type IdentityLink, type SignInOutcome } from "./start-session.server";
 import { reportIdentityLinked } from "./github.server";
+import { issueNoticeLinkToken } from "./verification.server";
+import { SIGN_OUT_LINK_LIFETIME_MS } from "./devices.server";
 import {
   decryptTotpSecret,
   encryptTotpSecret,
@@ -99,7 +102,8 @@ export async function getPendingEnrollment(
     .bind(userId)
     .first<{ encrypted_secret: string; created_at: number }>();
   if (!row || row.created_at <= deps.now().getTime() - ENROLLMENT_LIFETIME_MS) return null;
-  const secret = await decryptTotpSecret(deps.config.totpEncryptionKeys, userId, row.encrypted_secret);
+  const secret = await readTotpSecret(deps, userId, row.encrypted_secret);
+  if (!secret) return null;
   const uri = totpUri(secret, { issuer: issuerName(deps.config), account: email });
   return { manualKey: formatSecretForManualEntry(secret), uri, qr: qrCodePath(uri) };
 }
@@ -117,9 +121,9 @@ export type ConfirmEnrollmentResult =
 /** Turns 2FA on once the person proves their app has the secret, and issues the recovery codes. */
 export async function confirmTotpEnrollment(
   deps: TwoFactorDeps,
-  { userId, email, code, client }: { userId: string; email: string; code: string; client: ClientInfo },
+  { userId, email, sessionId, code, client }: { userId: string; email: string; sessionId: string; code: string; client: ClientInfo },
 ): Promise<ConfirmEnrollmentResult> {
-  const gate = await verificationAttemptAllowed(deps, client, null);
+  const gate = await guessGate(deps, client, null);
   if (!gate.ok) return { ok: false, reason: "rate-limited", retryAfterSeconds: gate.retryAfterSeconds };
   const now = deps.now();
   const row = await deps.db.$client
@@ -127,7 +131,8 @@ export async function confirmTotpEnrollment(
     .bind(userId)
     .first<{ encrypted_secret: string; created_at: number }>();
   if (!row || row.created_at <= now.getTime() - ENROLLMENT_LIFETIME_MS) return { ok: false, reason: "no-enrollment" };
-  const secret = await decryptTotpSecret(deps.config.totpEncryptionKeys, userId, row.encrypted_secret);
+  const secret = await readTotpSecret(deps, userId, row.encrypted_secret);
+  if (!secret) return { ok: false, reason: "no-enrollment" };
   const step = matchTotpStep(secret, code, now);
   if (step === null) {
     recordAuthEvent(deps, { type: "two_factor_failed", detail: "enrollment", userId, client });
@@ -151,18 +156,35 @@ export async function confirmTotpEnrollment(
       .bind(userId, at, step, resealed, row.encrypted_secret, at - ENROLLMENT_LIFETIME_MS),
     d1.prepare(`DELETE FROM recovery_codes WHERE user_id = ?1 AND ${mine}`).bind(userId, at, null, resealed),
     ...(await recoveryCodeInserts(d1, userId, codes, at, mine, resealed)),
+    // Every other session and pending sign-in ends: from now on each needs the second factor, and a
+    // session that didn't pass it (an intruder's, say) must not outlive the change.
+    bindNumbered(d1, `DELETE FROM sessions WHERE user_id = ?1 AND id <> ?3 AND ${mine}`, [userId, at, sessionId, resealed]),
+    bindNumbered(d1, `DELETE FROM pending_sign_ins WHERE user_id = ?1 AND ${mine}`, [userId, at, null, resealed]),
   ]);
   if (!(results[0]!.results as unknown[]).length) return { ok: false, reason: "no-enrollment" };
 
   recordAuthEvent(deps, { type: "two_factor_enabled", userId, client });
+  // Its own "I didn't do this" link: ends every session and removes this authenticator again.
+  const notMe = await issueNoticeLinkToken(
+    deps.db,
+    { email, purpose: "sign-out-everywhere", lifetimeMs: SIGN_OUT_LINK_LIFETIME_MS, eventAt: now },
+    now,
+  );
+  const notMeUrl = new URL("/auth/not-me", deps.config.appUrl);
+  notMeUrl.searchParams.set("token", notMe.token);
   sendSecurityNotice(deps, client, {
     to: email,
     subject: "Two-factor authentication is on",
     heading: "Two-factor authentication was turned on",
     paragraphs: [
-      "Signing in to your Latchkey account now also needs a code from your authenticator app (or one of your recovery codes).",
-      "If you didn't do this, someone who can read your email has changed your account: secure your email account first, then contact the site's administrator.",
+      "Signing in to your Latchkey account now also needs a code from your authenticator app (or one of your recovery codes). Your other sessions were signed out.",
+      "If you didn't do this, use the link below: it signs your account out everywhere and removes the authenticator that was added. Then secure your email account.",
     ],
+    action: {
+      label: "I didn't do this — undo it and sign out everywhere",
+      url: notMeUrl.href,
+      note: "The link works once, for 7 days.",
+    },
   });
   return { ok: true, recoveryCodes: codes };
 }
@@ -273,7 +295,7 @@ export type SecondFactorKind = "totp" | "recovery";
 
 export type SecondFactorResult =
   | { ok: true; outcome: SignInOutcome & { kind: "session" }; usedRecoveryCode: boolean }
-  | { ok: false; reason: "expired" }
+  | { ok: false; reason: "expired" | "secret-unreadable" }
   | { ok: false; reason: "malformed"; kind: SecondFactorKind }
   | { ok: false; reason: "wrong-code" | "replayed"; kind: SecondFactorKind; attemptsLeft: number }
   | { ok: false; reason: "locked" | "rate-limited"; retryAfterSeconds: number };
@@ -299,11 +321,16 @@ interface SecretRow {
 async function proveSecondFactor(
   deps: Pick<TwoFactorDeps, "config">,
   { userId, kind, code, row, now }: { userId: string; kind: SecondFactorKind; code: string; row: SecretRow; now: Date },
-): Promise<{ proof: { condition: (userSql: string) => string; spend: (userSql: string) => string; param: string | number } | null; replayed: boolean }> {
+): Promise<{
+  proof: { condition: (userSql: string) => string; spend: (userSql: string) => string; param: string | number } | null;
+  replayed: boolean;
+  unreadable?: boolean;
+}> {
   const notPaused = (userSql: string) =>
     `NOT EXISTS (SELECT 1 FROM totp_credentials tl WHERE tl.user_id = ${userSql} AND tl.locked_until > ?2)`;
   if (kind === "totp") {
-    const secret = await decryptTotpSecret(deps.config.totpEncryptionKeys, userId, row.encrypted_secret);
+    const secret = await readTotpSecret(deps, userId, row.encrypted_secret);
+    if (!secret) return { proof: null, replayed: false, unreadable: true };
     const step = matchTotpStep(secret, code, now);
     if (step === null) return { proof: null, replayed: false };
     if (step <= row.last_used_step) return { proof: null, replayed: true };
@@ -321,11 +348,25 @@ async function proveSecondFactor(
     replayed: false,
     proof: {
       param: await sha256Hex(code),
-      condition: (userSql) =>
-        `EXISTS (SELECT 1 FROM recovery_codes r WHERE r.user_id = ${userSql} AND r.code_hash = ?5 AND r.used_at IS NULL) AND ${notPaused(userSql)}`,
+      // Not paused by the cool-down that wrong authenticator codes start: a recovery code carries ~79 bits,
+      // so guessing is no threat, and it is how an owner gets in when someone else tripped the pause.
+      condition: (userSql) => `EXISTS (SELECT 1 FROM recovery_codes r WHERE r.user_id = ${userSql} AND r.code_hash = ?5 AND r.used_at IS NULL)`,
       spend: (userSql) => `UPDATE recovery_codes SET used_at = ?2 WHERE user_id = ${userSql} AND code_hash = ?5 AND used_at IS NULL`,
     },
   };
+}
+
+/**
+ * The stored authenticator secret, or null when no configured TOTP_ENCRYPTION_KEY opens it (a key was
+ * replaced instead of rotated): the person can still get in with a recovery code, and the operator is told.
+ */
+async function readTotpSecret(deps: Pick<TwoFactorDeps, "config">, userId: string, sealed: string): Promise<Uint8Array | null> {
+  try {
+    return await decryptTotpSecret(deps.config.totpEncryptionKeys, userId, sealed);
+  } catch (error) {
+    console.error(`TOTP secret of ${userId} is unreadable (was TOTP_ENCRYPTION_KEY replaced instead of rotated?)`, error);
+    return null;
+  }
 }
 
 /**
@@ -361,7 +402,7 @@ export async function completeSecondFactor(
   input: { pendingToken: string | null; kind: SecondFactorKind; code: string; client: ClientInfo; previousSessionToken: string | null },
 ): Promise<SecondFactorResult> {
   const { client, kind } = input;
-  const gate = await verificationAttemptAllowed(deps, client, null);
+  const gate = await guessGate(deps, client, null);
   if (!gate.ok) return { ok: false, reason: "rate-limited", retryAfterSeconds: gate.retryAfterSeconds };
   if (!input.pendingToken) return { ok: false, reason: "expired" };
   const code = normalizeSecondFactorCode(kind, input.code);
@@ -371,12 +412,12 @@ export async function completeSecondFactor(
   const at = now.getTime();
   const pendingId = await sha256Hex(input.pendingToken);
   const d1 = deps.db.$client;
+  const pausable = kind === "totp" ? `AND NOT EXISTS (SELECT 1 FROM totp_credentials t WHERE t.user_id = pending_sign_ins.user_id AND t.locked_until > ?2)` : "";
   const [reserved, details] = await d1.batch([
     d1
       .prepare(
         `UPDATE pending_sign_ins SET attempts = attempts + 1
-         WHERE id = ?1 AND completed_at IS NULL AND expires_at > ?2 AND attempts < ?3
-           AND NOT EXISTS (SELECT 1 FROM totp_credentials t WHERE t.user_id = pending_sign_ins.user_id AND t.locked_until > ?2)
+         WHERE id = ?1 AND completed_at IS NULL AND expires_at > ?2 AND attempts < ?3 ${pausable}
          RETURNING attempts`,
       )
       .bind(pendingId, at, SECOND_FACTOR_MAX_ATTEMPTS),
@@ -407,7 +448,13 @@ export async function completeSecondFactor(
   }
   const userId = pending.user_id;
 
-  let { proof, replayed } = await proveSecondFactor(deps, { userId, kind, code, row: pending, now });
+  const proved = await proveSecondFactor(deps, { userId, kind, code, row: pending, now });
+  let { replayed } = proved;
+  const { proof } = proved;
+  if (proved.unreadable) {
+    recordAuthEvent(deps, { type: "two_factor_failed", detail: "totp-unreadable", userId, client });
+    return { ok: false, reason: "secret-unreadable" };
+  }
   if (proof) {
     const link = pending.link ? (JSON.parse(pending.link) as IdentityLink) : null;
     const sessionToken = generateToken(32);
@@ -465,7 +512,7 @@ export async function completeSecondFactor(
   }
 
   recordAuthEvent(deps, { type: "two_factor_failed", detail: replayed ? `${kind}-replayed` : kind, userId, client });
-  const lockedUntil = await countSecondFactorFailure(deps, userId, now);
+  const lockedUntil = kind === "totp" ? await countSecondFactorFailure(deps, userId, now) : null;
   if (lockedUntil) return { ok: false, reason: "locked", retryAfterSeconds: retryAfterSeconds(lockedUntil, now) };
   const attemptsLeft = SECOND_FACTOR_MAX_ATTEMPTS - attempts;
   if (attemptsLeft <= 0) return { ok: false, reason: "expired" };
@@ -474,6 +521,7 @@ export async function completeSecondFactor(
 
 export type StepUpWithSecondFactorResult =
   | { ok: true }
+  | { ok: false; reason: "secret-unreadable" }
   | { ok: false; reason: "malformed" | "wrong-code" | "replayed"; kind: SecondFactorKind }
   | { ok: false; reason: "locked" | "rate-limited"; retryAfterSeconds: number };
 
@@ -486,7 +534,7 @@ export async function stepUpWithSecondFactor(
   deps: TwoFactorDeps,
   { sessionId, userId, email, kind, code: typed, client }: { sessionId: string; userId: string; email: string; kind: SecondFactorKind; code: string; client: ClientInfo },
 ): Promise<StepUpWithSecondFactorResult> {
-  const gate = await verificationAttemptAllowed(deps, client, null);
+  const gate = await guessGate(deps, client, null);
   if (!gate.ok) return { ok: false, reason: "rate-limited", retryAfterSeconds: gate.retryAfterSeconds };
   const code = normalizeSecondFactorCode(kind, typed);
   if (!code) return { ok: false, reason: "malformed", kind };
@@ -497,10 +545,11 @@ export async function stepUpWithSecondFactor(
     .bind(userId)
     .first<SecretRow & { locked_until: number | null }>();
   if (!row) return { ok: false, reason: "wrong-code", kind };
-  if (row.locked_until && row.locked_until > now.getTime()) {
+  if (kind === "totp" && row.locked_until && row.locked_until > now.getTime()) {
     return { ok: false, reason: "locked", retryAfterSeconds: retryAfterSeconds(row.locked_until, now) };
   }
-  const { proof, replayed } = await proveSecondFactor(deps, { userId, kind, code, row, now });
+  const { proof, replayed, unreadable } = await proveSecondFactor(deps, { userId, kind, code, row, now });
+  if (unreadable) return { ok: false, reason: "secret-unreadable" };
   if (proof) {
     const params = [userId, now.getTime(), null, sessionId, proof.param];
     const [confirmed] = await d1.batch([
@@ -514,7 +563,7 @@ export async function stepUpWithSecondFactor(
     }
   }
   recordAuthEvent(deps, { type: "step_up_failed", detail: kind, userId, client });
-  const lockedUntil = await countSecondFactorFailure(deps, userId, now);
+  const lockedUntil = kind === "totp" ? await countSecondFactorFailure(deps, userId, now) : null;
   if (lockedUntil) return { ok: false, reason: "locked", retryAfterSeconds: retryAfterSeconds(lockedUntil, now) };
   // A TOTP proof that lost its batch was spent by a parallel request; a recovery code can't be told apart.
   return { ok: false, reason: replayed || (proof && kind === "totp") ? "replayed" : "wrong-code", kind };

@@ -69,6 +69,13 @@ export const verificationTokens = sqliteTable(
     // Set when a newer token for the same email and purpose was sent.
     supersededAt: integer("superseded_at", { mode: "timestamp_ms" }),
     requestIp: text("request_ip"),
+    // 1 when a browser with a device cookie of this address's account asked for it. Such requests have
+    // their own per-email budget and spacing, and a stranger's request never supersedes them, so nobody
+    // can keep an owner from getting a sign-in email by asking for emails to their address.
+    knownDevice: integer("known_device").notNull().default(0),
+    // For a "this wasn't me" link: when the disowned event (a sign-in, turning 2FA on) happened. Second
+    // factors added since then are removed along with every session.
+    eventAt: integer("event_at", { mode: "timestamp_ms" }),
   },
   (t) => [
     index("verification_tokens_email_purpose_created_idx").on(t.email, t.purpose, t.createdAt),
@@ -129,12 +136,26 @@ export const authEvents = sqliteTable(
     userAgent: text("user_agent"),
     country: text("country"),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    // Repeated refusals (a limit hit again and again, malformed tokens) share one row per key and window
+    // instead of one row per request: `dedupe_key` names the row, `count` says how often it happened.
+    dedupeKey: text("dedupe_key"),
+    count: integer("count").notNull().default(1),
   },
   (t) => [
     index("auth_events_user_created_idx").on(t.userId, t.createdAt),
     index("auth_events_email_created_idx").on(t.emailHash, t.createdAt),
+    uniqueIndex("auth_events_dedupe_key_idx").on(t.dedupeKey),
   ],
 );
+
+/**
+ * The deployment-wide hourly budget of sign-in emails (LIMIT_GLOBAL_SENDS): one row per window, counted
+ * exactly in the statement that issues a token, so a botnet can't burn the mail provider's quota.
+ */
+export const sendBudget = sqliteTable("send_budget", {
+  windowStart: integer("window_start").primaryKey(),
+  sent: integer("sent").notNull(),
+});
 
 /** Accounts at other providers (GitHub) that sign in to a user. One provider account, one user. */
 export const identities = sqliteTable(

@@ -11,7 +11,8 @@ export function readClientInfo(request: Request): ClientInfo {
   return {
     // Set by Cloudflare's edge; a client cannot forge it in production. Absent locally.
     ip: request.headers.get("CF-Connecting-IP"),
-    userAgent: request.headers.get("User-Agent")?.slice(0, 512) ?? null,
+    // Capped: it is stored with sessions and log entries, and a client chooses its length.
+    userAgent: request.headers.get("User-Agent")?.slice(0, 256) ?? null,
     country: typeof cf?.country === "string" ? cf.country : null,
     city: typeof cf?.city === "string" ? cf.city.slice(0, 100) : null,
   };

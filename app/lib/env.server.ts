@@ -68,6 +68,7 @@ const ConfigSchema = z
     LIMIT_EMAIL_SENDS: rate("5/3600", "LIMIT_EMAIL_SENDS"),
     CODE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(5),
     LIMIT_CODE_FAILURES: rate("10/3600", "LIMIT_CODE_FAILURES"),
+    LIMIT_GLOBAL_SENDS: rate("1000/3600", "LIMIT_GLOBAL_SENDS"),
     CODE_COOLDOWN_SECONDS: seconds(3600, "CODE_COOLDOWN_SECONDS"),
   })
   .refine((c) => c.EMAIL_PROVIDER !== "resend" || (c.RESEND_API_KEY?.length ?? 0) > 0, {
@@ -142,6 +143,11 @@ export interface RateLimits {
   codeFailures: Rate;
   /** …of this long, during which code sign-in for that email is paused (links keep working). */
   codeCooldownMs: number;
+  /**
+   * D1, deployment-wide: sign-in emails per window. Past the limit new sign-ups get no email; past twice
+   * the limit only browsers known to the account get one.
+   */
+  globalSends: Rate;
 }
 
 export type ConfigResult = { ok: true; config: AppConfig } | { ok: false; problems: string[] };
@@ -182,6 +188,7 @@ function parseConfig(env: Env): ConfigResult {
         codeMaxAttempts: c.CODE_MAX_ATTEMPTS,
         codeFailures: c.LIMIT_CODE_FAILURES,
         codeCooldownMs: c.CODE_COOLDOWN_SECONDS,
+        globalSends: c.LIMIT_GLOBAL_SENDS,
       },
       totpEncryptionKeys: c.TOTP_ENCRYPTION_KEY,
       github: githubConfig(c),

@@ -12,7 +12,6 @@
  * counter store is down would be worse, and the D1 limits still bound each inbox and each code.
  */
 import type { Rate } from "./env.server";
-import { sha256Hex } from "./crypto.server";
 
 export type RateLimitResult = { ok: true } | { ok: false; retryAfterSeconds: number };
 
@@ -27,8 +26,8 @@ export interface RateLimitDeps {
 const MIN_KV_TTL_SECONDS = 60;
 
 /**
- * Counts one request against a fixed window for `subject` (e.g. an IP) and says whether it is allowed.
- * Keys hold only a hash of the subject, so KV never stores IPs.
+ * Counts one request against a fixed window for `subject` and says whether it is allowed. `subject` is
+ * already a keyed hash (see app/auth/gates.server.ts), so KV never stores IPs.
  */
 export async function consumeRateLimit(
   { kv, now, waitUntil }: RateLimitDeps,
@@ -36,7 +35,7 @@ export async function consumeRateLimit(
 ): Promise<RateLimitResult> {
   const window = Math.floor(now.getTime() / rate.windowMs);
   const windowEndsAt = (window + 1) * rate.windowMs;
-  const key = `rl:${name}:${(await sha256Hex(subject)).slice(0, 32)}:${window}`;
+  const key = `rl:${name}:${subject.slice(0, 64)}:${window}`;
   let count: number;
   try {
     count = Number((await kv.get(key)) ?? 0);

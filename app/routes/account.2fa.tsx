@@ -34,14 +34,14 @@ type ActionData =
   | { state: "rate-limited"; message: string };
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const { user } = await requireRecentSignIn(request, context);
+  const { user, session } = await requireRecentSignIn(request, context);
   const form = await readForm(request);
   const raw = form.get("code");
   const code = typeof raw === "string" ? raw.replace(/[\s-]/g, "") : "";
   if (!/^\d{6}$/.test(code)) {
     return json<ActionData>({ state: "error", error: "Enter the 6-digit code your authenticator app shows for Latchkey." }, { status: 400 });
   }
-  const result = await confirmTotpEnrollment(context, { userId: user.id, email: user.email, code, client: context.client });
+  const result = await confirmTotpEnrollment(context, { userId: user.id, email: user.email, sessionId: session.id, code, client: context.client });
   if (result.ok) {
     return json<ActionData>({ state: "enabled", recoveryCodes: result.recoveryCodes, appHost: new URL(context.config.appUrl).host });
   }

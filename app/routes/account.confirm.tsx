@@ -1,6 +1,6 @@
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { rateLimitedMessage, secondFactorMessage, secondFactorPausedMessage, wrongCodeMessage } from "~/auth/messages";
+import { lockedMessage, rateLimitedMessage, SECRET_UNREADABLE_MESSAGE, secondFactorMessage, secondFactorPausedMessage, wrongCodeMessage } from "~/auth/messages";
 import { requireSignedIn } from "~/auth/session.server";
 import { confirmStepUp, sendStepUpCode } from "~/auth/step-up.server";
 import { getTwoFactorStatus, stepUpWithSecondFactor } from "~/auth/two-factor.server";
@@ -61,6 +61,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
     if (result.ok) confirmed(form.get("next"));
     if (result.reason === "rate-limited") return limited(rateLimitedMessage(result.retryAfterSeconds, "attempts"), result.retryAfterSeconds);
     if (result.reason === "locked") return limited(secondFactorPausedMessage(result.retryAfterSeconds), result.retryAfterSeconds);
+    if (result.reason === "secret-unreadable") {
+      return json<ActionData>({ state: "second-factor-error", kind: "recovery", error: SECRET_UNREADABLE_MESSAGE }, { status: 409 });
+    }
     const error = secondFactorMessage(kind, result.reason);
     return json<ActionData>({ state: "second-factor-error", kind, error }, { status: 400 });
   }
@@ -81,6 +84,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
     case "rate-limited":
       return json<ActionData>(
         { state: "code-error", error: rateLimitedMessage(result.retryAfterSeconds, "attempts") },
+        { status: 429, headers: { "Retry-After": String(result.retryAfterSeconds) } },
+      );
+    case "locked":
+      return json<ActionData>(
+        { state: "code-error", error: lockedMessage(result.retryAfterSeconds, { linkStillWorks: false }) },
         { status: 429, headers: { "Retry-After": String(result.retryAfterSeconds) } },
       );
     case "malformed":

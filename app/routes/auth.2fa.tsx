@@ -1,6 +1,6 @@
 import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Link, useActionData, useLoaderData } from "@remix-run/react";
-import { rateLimitedMessage, secondFactorMessage, secondFactorPausedMessage } from "~/auth/messages";
+import { rateLimitedMessage, SECRET_UNREADABLE_MESSAGE, secondFactorMessage, secondFactorPausedMessage } from "~/auth/messages";
 import { readPendingToken, serializeExpiredPendingCookie } from "~/auth/pending-cookie.server";
 import { readSessionToken } from "~/auth/session.server";
 import { signInResponse } from "~/auth/sign-in-response.server";
@@ -55,6 +55,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
         { state: "rate-limited", message: secondFactorPausedMessage(result.retryAfterSeconds) },
         { status: 429, headers: { "Retry-After": String(result.retryAfterSeconds) } },
       );
+    case "secret-unreadable":
+      return json<ActionData>({ state: "error", kind: "recovery", error: SECRET_UNREADABLE_MESSAGE }, { status: 409 });
     case "expired":
       return json<ActionData>(
         { state: "expired" },

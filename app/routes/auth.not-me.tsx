@@ -50,8 +50,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
   // A browser signed in to a different account keeps its session.
   const token = await readSessionToken(request, context.config);
   const stillSignedIn = token !== null && (await validateSessionToken(context.db, token, { now: context.now(), config: context.config }));
+  const { sessionsEnded, authenticatorRemoved, recoveryCodesRemoved, githubUnlinked } = result;
   return json(
-    { state: "done" as const, sessionsEnded: result.sessionsEnded },
+    { state: "done" as const, sessionsEnded, authenticatorRemoved, recoveryCodesRemoved, githubUnlinked },
     stillSignedIn ? undefined : { headers: { "Set-Cookie": await serializeExpiredSessionCookie(context.config) } },
   );
 }
@@ -62,12 +63,29 @@ export default function NotMe() {
   const working = useNavigation().state !== "idle";
 
   if (actionData?.state === "done") {
+    const removed = [
+      actionData.authenticatorRemoved ? "the authenticator app that was set up since then" : null,
+      actionData.recoveryCodesRemoved > 0
+        ? `${actionData.recoveryCodesRemoved} recovery ${actionData.recoveryCodesRemoved === 1 ? "code" : "codes"} made since then`
+        : null,
+      ...actionData.githubUnlinked.map((login) => `the linked GitHub account @${login}`),
+    ].filter((item): item is string => item !== null);
     return (
       <CardPage title="Signed out everywhere">
         <p role="status">
           {actionData.sessionsEnded === 1 ? "1 session was" : `${actionData.sessionsEnded} sessions were`} signed out, and
           any sign-in email still on its way no longer works.
         </p>
+        {removed.length > 0 ? (
+          <>
+            <p>We also removed what could let someone back in:</p>
+            <ul data-testid="undone">
+              {removed.map((item) => (
+                <li key={item}>{item}</li>
+              ))}
+            </ul>
+          </>
+        ) : null}
         <p>
           Sign in again with your email, then turn on two-factor authentication on your account page so a stolen
           email link alone can't get anyone in.

@@ -14,6 +14,7 @@ import { inspectVerificationToken } from "~/auth/verification.server";
 import { LINK_PROBLEMS, rateLimitedMessage } from "~/auth/messages";
 import { maskEmail } from "~/lib/email-address";
 import { passThroughRetryAfter } from "~/lib/route-headers";
+import { isPersonStartedNavigation } from "~/lib/fetch-metadata";
 import { CardPage } from "~/components/card-page";
 
 export const meta: MetaFunction = () => [{ title: "Confirm sign-in · Latchkey" }];
@@ -37,6 +38,11 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const form = await readForm(request);
+  // A scanner that "presses" the button gets the page again, not a session, and the link stays unused.
+  if (!isPersonStartedNavigation(request)) {
+    const token = form.get("token");
+    return json({ reason: "press-the-button" as const, token: typeof token === "string" ? token : "", message: null }, { status: 400 });
+  }
   const client = context.client;
   const result = await redeemMagicLink(context, {
     token: form.get("token"),
@@ -68,7 +74,8 @@ export default function VerifySignIn() {
       </CardPage>
     );
   }
-  const problem = actionData?.reason ?? (data.state === "problem" ? data.reason : null);
+  const again = actionData?.reason === "press-the-button" ? actionData.token : null;
+  const problem = actionData && actionData.reason !== "press-the-button" ? actionData.reason : data.state === "problem" && again === null ? data.reason : null;
 
   if (problem) {
     const copy = LINK_PROBLEMS[problem];
@@ -84,17 +91,29 @@ export default function VerifySignIn() {
     );
   }
 
-  if (data.state !== "ready") return null;
+  const token = again ?? (data.state === "ready" ? data.token : null);
+  if (token === null) return null;
   const signingIn = navigation.state !== "idle";
   return (
     <main id="main" className="page">
       <section className="card" aria-labelledby="title">
         <h1 id="title">
-          Sign in as <span className="nowrap">{data.maskedEmail}</span>?
+          {data.state === "ready" ? (
+            <>
+              Sign in as <span className="nowrap">{data.maskedEmail}</span>?
+            </>
+          ) : (
+            "Finish signing in?"
+          )}
         </h1>
         <p className="lead">Confirm to finish signing in on this device. If you didn't ask to sign in, close this page.</p>
+        {again !== null ? (
+          <p className="alert" role="alert">
+            Press the button below to sign in.
+          </p>
+        ) : null}
         <Form method="post" action="/auth/verify" replace>
-          <input type="hidden" name="token" value={data.token} />
+          <input type="hidden" name="token" value={token} />
           <button type="submit" className="full" disabled={signingIn} autoFocus>
             {signingIn ? "Signing in…" : "Sign in"}
           </button>

@@ -3,6 +3,7 @@ import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { rateLimitedMessage } from "~/auth/messages";
 import { getSignedIn } from "~/auth/session.server";
+import { readDeviceId } from "~/auth/devices.server";
 import { requestSignInEmail } from "~/auth/sign-in.server";
 import { CodeForm } from "~/components/code-form";
 import { Field } from "~/components/field";
@@ -45,6 +46,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     email: checked.email,
     redirectTo: safeRedirectPath(form.get("redirectTo")),
     client: context.client,
+    deviceId: await readDeviceId(request, context.config),
   });
   if (!result.ok && result.reason === "rate-limited") {
     return json<ActionData>(

@@ -7,7 +7,10 @@ import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:
 import worker from "~/worker";
 import { ORIGIN, lastMailTo, letTimePass, tokenIn } from "./app";
 
-export { awayFromStepBoundary, totp } from "./totp";
+import { expect } from "vitest";
+import { awayFromStepBoundary, totp } from "./totp";
+
+export { awayFromStepBoundary, totp };
 
 export const FIREFOX_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
 export const SAFARI_IPHONE =
@@ -17,6 +20,8 @@ export const CHROME_WINDOWS =
 
 export class Browser {
   readonly cookies = new Map<string, string>();
+  /** Settings this browser's requests see instead of the test defaults (e.g. a tighter limit). */
+  env: Partial<Record<keyof Env, unknown>> = {};
 
   constructor(
     readonly userAgent = FIREFOX_LINUX,
@@ -41,7 +46,7 @@ export class Browser {
       cf: { country: this.place.country, city: this.place.city },
     } as RequestInit);
     const ctx = createExecutionContext();
-    const response = await worker.fetch(request, env as Env, ctx);
+    const response = await worker.fetch(request, { ...env, ...this.env } as Env, ctx);
     await waitOnExecutionContext(ctx);
     this.store(response);
     return response;
@@ -51,11 +56,11 @@ export class Browser {
     return this.fetch(path);
   }
 
-  post(path: string, form: Record<string, string>): Promise<Response> {
+  post(path: string, form: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
     return this.fetch(path, {
       method: "POST",
       body: new URLSearchParams(form).toString(),
-      headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: ORIGIN },
+      headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: ORIGIN, ...headers },
     });
   }
 
@@ -78,4 +83,21 @@ export class Browser {
       else this.cookies.set(name, value);
     }
   }
+}
+
+/** Turns on an authenticator app for the account `browser` is signed in to, through the account pages. */
+export async function enrollAuthenticator(browser: Browser) {
+  const start = await browser.post("/account", { intent: "setup-2fa" });
+  expect(start.status).toBe(303);
+  expect(start.headers.get("Location")).toBe("/account/2fa");
+  const page = await (await browser.get("/account/2fa")).text();
+  const secret = page.match(/data-testid="totp-secret">([A-Z2-7 ]+)</)?.[1];
+  expect(secret, "the enrollment page shows the secret for manual entry").toBeTruthy();
+  expect(page).toMatch(/<svg class="qr"[^>]*role="img"/);
+  await awayFromStepBoundary();
+  const confirmed = await browser.post("/account/2fa", { code: await totp(secret!) });
+  expect(confirmed.status).toBe(200);
+  const html = await confirmed.text();
+  const recoveryCodes = [...html.matchAll(/<code>([a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4})<\/code>/g)].map((m) => m[1]!);
+  return { secret: secret!, recoveryCodes, html };
 }

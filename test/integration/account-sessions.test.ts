@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { count, get } from "../helpers/app";
+import { count, get, letTimePass } from "../helpers/app";
 import { Browser, CHROME_WINDOWS, FIREFOX_LINUX, SAFARI_IPHONE } from "../helpers/browser";
 
 const EMAIL = "ada@example.com";
@@ -105,6 +105,21 @@ describe("/account", () => {
     expect(entries[1]).toBe("Signed in with an email link from Chrome on Windows, Japan");
     expect(entries).toContain("Signed in with an email link from Firefox on Linux, Germany");
     expect(entries.some((e) => e.includes("Italy"))).toBe(false);
+  });
+
+  it("shows wrong codes typed for the account's address, as one line with a count", async () => {
+    const owner = new Browser();
+    expect((await owner.signInWithEmail(EMAIL)).status).toBe(303);
+    const stranger = new Browser(CHROME_WINDOWS, { ip: "192.0.2.77", country: "JP", city: "Tokyo" });
+    await letTimePass(31);
+    expect((await stranger.post("/login", { email: EMAIL })).status).toBe(200);
+    for (const code of ["000001", "000002", "000003"]) {
+      expect((await stranger.post("/auth/code", { email: EMAIL, code })).status).toBe(400);
+    }
+    const page = await (await owner.get("/account")).text();
+    expect(page).toContain("3 wrong sign-in codes were entered for your address from Chrome on Windows, Japan");
+    const attributed = await env.DB.prepare("SELECT count(*) AS n FROM auth_events WHERE type = 'code_failed' AND user_id IS NOT NULL").first("n");
+    expect(attributed).toBe(3);
   });
 
   it("keeps the activity list to the last 50 entries", async () => {

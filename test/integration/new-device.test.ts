@@ -1,7 +1,9 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { codeIn, count, lastMailTo, letTimePass, mailsTo, post, tokenIn, type StoredMail } from "../helpers/app";
-import { Browser, CHROME_WINDOWS, FIREFOX_LINUX, SAFARI_IPHONE } from "../helpers/browser";
+import { Browser, CHROME_WINDOWS, enrollAuthenticator, FIREFOX_LINUX, SAFARI_IPHONE } from "../helpers/browser";
+import { db } from "../helpers/deps";
+import { issueNoticeLinkToken } from "~/auth/verification.server";
 
 const EMAIL = "ada@example.com";
 const OTHER_EMAIL = "grace@example.com";
@@ -110,14 +112,14 @@ describe("new-device alerts", () => {
     expect(await count("known_devices")).toBe(2);
   });
 
-  it("doesn't treat a browser whose device cookie was cleared as new when its browser and country are known", async () => {
+  it("treats a browser without the device cookie as new, even with a known browser and country (both are forgeable)", async () => {
     const { safari } = await knownAndNewBrowser();
     safari.cookies.clear();
     await signIn(safari);
-    // Same user agent and country, another city and IP: still the same kind of browser in the same country.
+    // Same user agent and country, as an intruder copying them would send.
     const sameSafariElsewhereInFrance = new Browser(SAFARI_IPHONE, { ip: "198.51.100.99", country: "FR", city: "Lyon" });
     await signIn(sameSafariElsewhereInFrance);
-    expect(await alertsTo(EMAIL)).toHaveLength(1);
+    expect(await alertsTo(EMAIL)).toHaveLength(3);
     // Each got a fresh device cookie, recorded as another device of the account.
     expect(safari.cookies.has(DEVICE_COOKIE)).toBe(true);
     expect(await count("known_devices")).toBe(4);
@@ -186,6 +188,41 @@ describe("the alert's \"This wasn't me\" link", () => {
     // The old cookie, replayed, is signed out too.
     const replay = await new Browser().fetch("/dashboard", { headers: { Cookie: firefoxCookieBefore } });
     expect(replay.status).toBe(303);
+  });
+
+  it("POST removes an authenticator and recovery codes added since the disowned sign-in, and says what it undid", async () => {
+    const { safari, link } = await knownAndNewBrowser();
+    // Whoever signed in with the Safari sets up an authenticator, which would lock the owner out.
+    await enrollAuthenticator(safari);
+    expect(await count("totp_credentials")).toBe(1);
+
+    const owner = new Browser(FIREFOX_LINUX, BERLIN);
+    const response = await owner.post("/auth/not-me", { token: link.searchParams.get("token")! });
+    expect(response.status).toBe(200);
+    const page = await response.text();
+    expect(page).toContain("the authenticator app that was set up since then");
+    expect(page).toContain("10 recovery codes made since then");
+    expect(await count("totp_credentials")).toBe(0);
+    expect(await count("recovery_codes")).toBe(0);
+    // The owner gets back in with the email link alone.
+    const back = await owner.signInWithEmail(EMAIL);
+    expect(back.headers.get("Location")).toBe("/dashboard");
+  });
+
+  it("POST keeps a second factor the owner set up before the disowned sign-in", async () => {
+    const owner = new Browser(FIREFOX_LINUX, BERLIN);
+    await signIn(owner);
+    await enrollAuthenticator(owner);
+    const { token } = await issueNoticeLinkToken(
+      db,
+      { email: EMAIL, purpose: "sign-out-everywhere", lifetimeMs: 60_000, eventAt: new Date(Date.now() + 1000) },
+      new Date(),
+    );
+    const response = await owner.post("/auth/not-me", { token });
+    expect(response.status).toBe(200);
+    expect(await response.text()).not.toContain("authenticator app that was set up");
+    expect(await count("totp_credentials")).toBe(1);
+    expect(await count("recovery_codes")).toBe(10);
   });
 
   it("POST ends a sign-in still waiting for its second factor", async () => {

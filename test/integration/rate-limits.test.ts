@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { count, fetchAndSettle, get, letTimePass, mailsTo, post, requestLink, signIn } from "../helpers/app";
+import { count, fetchAndSettle, fetchWithEnv, get, lastMailTo, letTimePass, mailsTo, ORIGIN, post, requestLink, signIn, tokenIn, url } from "../helpers/app";
+import { Browser } from "../helpers/browser";
 
 const fromIp = (ip: string) => ({ headers: { "CF-Connecting-IP": ip } });
 
@@ -143,3 +144,146 @@ describe("GET /login and /auth/verify stay unlimited", () => {
     for (let i = 0; i < 40; i++) expect((await get("/login")).status).toBe(200);
   });
 });
+
+describe("an owner's own browser still gets a sign-in email", () => {
+  /** Ada's browser after one sign-in and a sign-out: it carries her account's device cookie. */
+  async function ownersBrowser() {
+    const owner = new Browser();
+    expect((await owner.signInWithEmail("ada@example.com")).status).toBe(303);
+    expect((await owner.post("/logout", {})).status).toBe(303);
+    await letTimePass(31);
+    return owner;
+  }
+
+  it("gives a browser known to the account its own per-email budget: a stranger's five emails an hour don't block it", async () => {
+    const owner = await ownersBrowser();
+    // The owner's first sign-in came from a browser nobody knew yet: one of the five strangers' emails.
+    for (let i = 0; i < 4; i++) {
+      expect((await post("/login", { email: "ada@example.com" }, fromIp(`198.51.100.${i + 1}`))).status).toBe(200);
+      await letTimePass(60);
+    }
+    expect((await post("/login", { email: "ada@example.com" }, fromIp("198.51.100.9"))).status).toBe(429);
+
+    const mailsBefore = (await mailsTo("ada@example.com")).length;
+    expect((await owner.post("/login", { email: "ada@example.com" })).status).toBe(200);
+    expect(await mailsTo("ada@example.com")).toHaveLength(mailsBefore + 1);
+  });
+
+  it("never lets a stranger's request retire the link a known browser asked for", async () => {
+    const owner = await ownersBrowser();
+    expect((await owner.post("/login", { email: "ada@example.com" })).status).toBe(200);
+    const ownersToken = tokenIn(await lastMailTo("ada@example.com"));
+    // A stranger asks right away: a pool of its own, so it is sent, but it can't supersede the owner's.
+    expect((await post("/login", { email: "ada@example.com" }, fromIp("198.51.100.7"))).status).toBe(200);
+    expect(tokenIn(await lastMailTo("ada@example.com"))).not.toBe(ownersToken);
+    expect((await owner.post("/auth/verify", { token: ownersToken })).status).toBe(303);
+  });
+
+  it("lets the owner's newer email retire a stranger's", async () => {
+    const owner = await ownersBrowser();
+    expect((await post("/login", { email: "ada@example.com" }, fromIp("198.51.100.7"))).status).toBe(200);
+    const strangersToken = tokenIn(await lastMailTo("ada@example.com"));
+    expect((await owner.post("/login", { email: "ada@example.com" })).status).toBe(200);
+    const refused = await post("/auth/verify", { token: strangersToken });
+    expect(refused.status).toBe(410);
+  });
+});
+
+describe("the deployment-wide hourly email budget (LIMIT_GLOBAL_SENDS, exact in D1)", () => {
+  const TIGHT = { LIMIT_GLOBAL_SENDS: "2/3600" };
+
+  it("past the budget pauses sign-up emails first (same answer, no email), then everyone but known browsers", async () => {
+    const owner = new Browser();
+    owner.env = TIGHT;
+    expect((await owner.signInWithEmail("owner@example.com")).status).toBe(303);
+    expect((await owner.post("/logout", {})).status).toBe(303);
+    await signIn("known@example.com");
+    await env.DB.prepare("DELETE FROM send_budget").run();
+    await letTimePass(31);
+
+    const send = (email: string, ip: string) => fetchWithEnv(formPost("/login", { email }, ip), TIGHT);
+    // Within the budget: new addresses get their email.
+    expect((await send("new1@example.com", "198.51.100.1")).status).toBe(200);
+    expect((await send("new2@example.com", "198.51.100.2")).status).toBe(200);
+    expect(await mailsTo("new2@example.com")).toHaveLength(1);
+    // Past it: a new address gets the same page, and no email…
+    const paused = await send("new3@example.com", "198.51.100.3");
+    expect(paused.status).toBe(200);
+    expect(await paused.text()).toContain("Check your email");
+    expect(await mailsTo("new3@example.com")).toHaveLength(0);
+    // …while existing accounts still get theirs, up to twice the budget.
+    expect((await send("known@example.com", "198.51.100.4")).status).toBe(200);
+    expect(await mailsTo("known@example.com")).toHaveLength(2);
+    expect((await send("owner@example.com", "198.51.100.5")).status).toBe(200);
+    expect(await env.DB.prepare("SELECT sent FROM send_budget").first("sent")).toBe(4);
+    // Past twice the budget only a browser the account knows is served; the answer names no account.
+    await letTimePass(31);
+    const refusedKnown = await send("known@example.com", "198.51.100.6");
+    const refusedNew = await send("new4@example.com", "198.51.100.7");
+    expect(refusedKnown.status).toBe(429);
+    expect(refusedNew.status).toBe(429);
+    expect(await refusedKnown.text()).toContain("Too many sign-in emails were requested");
+    const mailsBefore = (await mailsTo("owner@example.com")).length;
+    expect((await owner.post("/login", { email: "owner@example.com" })).status).toBe(200);
+    expect(await mailsTo("owner@example.com")).toHaveLength(mailsBefore + 1);
+  });
+});
+
+describe("refusals stay cheap", () => {
+  it("records a limit hit once per client and window, however many requests it refuses", async () => {
+    const tight = { LIMIT_IP_SENDS: "1/3600" };
+    expect((await fetchWithEnv(formPost("/login", { email: "a0@example.com" }, "203.0.113.50"), tight)).status).toBe(200);
+    for (let i = 1; i <= 60; i++) {
+      expect((await fetchWithEnv(formPost("/login", { email: `a${i}@example.com` }, "203.0.113.50"), tight)).status).toBe(429);
+    }
+    const rows = await env.DB.prepare("SELECT detail FROM auth_events WHERE type = 'rate_limited'").all<{ detail: string }>();
+    expect(rows.results).toEqual([{ detail: "ip-sends" }]);
+  });
+
+  it("counts made-up link tokens on one log row per client and hour", async () => {
+    for (let i = 0; i < 20; i++) {
+      const response = await fetchWithEnv(formPost("/auth/verify", { token: i % 2 ? "bad%" : `${"x".repeat(42)}${i}` }, "203.0.113.51"), {});
+      expect(response.status).toBe(400);
+    }
+    const rows = await env.DB.prepare("SELECT detail, count FROM auth_events WHERE type = 'link_refused'").all<{ detail: string; count: number }>();
+    expect(rows.results).toEqual([{ detail: "invalid", count: 20 }]);
+  });
+
+  it("stores at most 256 characters of a user agent", async () => {
+    const browser = new Browser(`Mozilla/5.0 ${"x".repeat(5000)}`);
+    expect((await browser.signInWithEmail("ada@example.com")).status).toBe(303);
+    expect((await browser.post("/auth/code", { email: "ada@example.com", code: "12" })).status).toBe(400);
+    await browser.post("/auth/verify", { token: "y".repeat(43) });
+    const lengths = await env.DB.prepare(
+      `SELECT (SELECT max(length(user_agent)) FROM sessions) AS sessions, (SELECT max(length(user_agent)) FROM known_devices) AS devices,
+         (SELECT max(length(user_agent)) FROM auth_events) AS events`,
+    ).first<{ sessions: number; devices: number; events: number }>();
+    expect(lengths).toEqual({ sessions: 256, devices: 256, events: 256 });
+  });
+});
+
+describe("sign-up off gives no timing tell", () => {
+  it("does the same number of D1 round trips before answering a known and an unknown address", async () => {
+    await signIn("known@example.com");
+    await letTimePass(31);
+    const settings = { ALLOW_SIGNUP: "false", BENCH_COUNT_QUERIES: "true" };
+    const known = await fetchWithEnv(formPost("/login", { email: "known@example.com" }, "203.0.113.60"), settings);
+    const unknown = await fetchWithEnv(formPost("/login", { email: "nobody@example.com" }, "203.0.113.61"), settings);
+    expect(known.status).toBe(200);
+    expect(unknown.status).toBe(200);
+    expect(known.headers.get("X-D1-Queries")).not.toBeNull();
+    expect(unknown.headers.get("X-D1-Queries")).toBe(known.headers.get("X-D1-Queries"));
+    expect(await mailsTo("known@example.com")).toHaveLength(2);
+    expect(await mailsTo("nobody@example.com")).toHaveLength(0);
+  });
+});
+
+/** A same-origin form POST from `ip`, as a Request for fetchWithEnv. */
+function formPost(path: string, form: Record<string, string>, ip: string): Request {
+  return new Request(url(path), {
+    method: "POST",
+    body: new URLSearchParams(form).toString(),
+    headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: ORIGIN, Host: new URL(ORIGIN).host, "CF-Connecting-IP": ip },
+    redirect: "manual",
+  });
+}

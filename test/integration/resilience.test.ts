@@ -3,7 +3,7 @@
  * left half-written.
  */
 import { env } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   codeIn,
   count,
@@ -143,7 +143,7 @@ describe("when D1 fails", () => {
   it("sends no email when the token can't be stored", async () => {
     expectConsoleErrors();
     const response = await fetchWithEnv(formRequest("/login", { email: "ada@example.com" }), {
-      DB: failingD1({ failWhen: /INSERT INTO verification_tokens/ }),
+      DB: failingD1({ failWhen: /INSERT INTO "?verification_tokens/ }),
     });
     expect(response.status).toBe(503);
     expect(await count("outbox_messages")).toBe(0);
@@ -241,5 +241,31 @@ describe("bad input, table-driven", () => {
       );
     }
     expect(failures).toEqual([]);
+  });
+});
+
+describe("what the logs hold (LOG-2)", () => {
+  it("never logs the token from a sign-in link's URL, even when the page fails", async () => {
+    expectConsoleErrors();
+    const token = await requestLink("ada@example.com");
+    const logged: unknown[][] = [];
+    for (const level of ["error", "warn", "log", "info", "debug"] as const) {
+      vi.spyOn(console, level).mockImplementation((...args: unknown[]) => void logged.push(args));
+    }
+    const down = await fetchWithEnv(new Request(url(`/auth/verify?token=${token}`), { headers: { Host: "latchkey.test" } }), {
+      DB: failingD1({ failWhen: /./, failBatches: true }),
+    });
+    expect(down.status).toBe(503);
+    expect(logged.length).toBeGreaterThan(0);
+    const text = logged.map((args) => args.map((a) => (a instanceof Error ? `${a.message} ${a.stack}` : String(a))).join(" ")).join("\n");
+    expect(text).not.toContain(token);
+    expect(text).not.toContain("token=");
+  });
+
+  it("answers with an id of its own, never the client's X-Request-Id", async () => {
+    const response = await get("/healthz", { headers: { "X-Request-Id": "attacker-chosen-id" } });
+    const id = response.headers.get("X-Request-Id");
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(id).not.toBe("attacker-chosen-id");
   });
 });

@@ -146,6 +146,27 @@ describe("changes that need a recent sign-in", () => {
     expect(row!.attempts).toBe(1);
   });
 
+  it("counts wrong confirmation codes toward the address's code cool-down, shared with sign-in codes", async () => {
+    const browser = await signedInWithoutTwoFactor();
+    browser.env = { LIMIT_CODE_FAILURES: "2/3600" };
+    await ageSessions(11);
+    await browser.post("/account/confirm", { intent: "send" });
+    const wrong = (await stepUpCode()) === "000000" ? "111111" : "000000";
+    expect((await browser.post("/account/confirm", { intent: "verify", code: wrong, next: "/account" })).status).toBe(400);
+    const paused = await browser.post("/account/confirm", { intent: "verify", code: wrong, next: "/account" });
+    expect(paused.status).toBe(429);
+    expect(await paused.text()).toContain("Emailed codes are paused for 1 hour");
+    // The same pause holds for the address's sign-in codes, even the right one.
+    await letTimePass(31);
+    const signInBrowser = new Browser();
+    signInBrowser.env = { LIMIT_CODE_FAILURES: "2/3600" };
+    expect((await signInBrowser.post("/login", { email: EMAIL })).status).toBe(200);
+    const code = (await lastMailTo(EMAIL)).text.match(/code on the sign-in page: (\d{6})/)![1]!;
+    const refused = await signInBrowser.post("/auth/code", { email: EMAIL, code });
+    expect(refused.status).toBe(429);
+    expect(await refused.text()).toContain("Code sign-in is paused");
+  });
+
   it("won't accept a sign-in code, or another account's code, as confirmation", async () => {
     const browser = await signedInWithoutTwoFactor();
     await ageSessions(11);

@@ -1,26 +1,15 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { codeIn, count, lastMailTo, letTimePass, mailsTo } from "../helpers/app";
-import { awayFromStepBoundary, Browser, CHROME_WINDOWS, SAFARI_IPHONE, totp } from "../helpers/browser";
+import { expectConsoleErrors } from "../setup";
+import { awayFromStepBoundary, Browser, CHROME_WINDOWS, enrollAuthenticator, SAFARI_IPHONE, totp } from "../helpers/browser";
 
 const EMAIL = "ada@example.com";
 
 /** Signs in, turns 2FA on through the account pages, and returns the secret and recovery codes. */
 async function enroll(browser: Browser) {
   expect((await browser.signInWithEmail(EMAIL)).status).toBe(303);
-  const start = await browser.post("/account", { intent: "setup-2fa" });
-  expect(start.status).toBe(303);
-  expect(start.headers.get("Location")).toBe("/account/2fa");
-  const page = await (await browser.get("/account/2fa")).text();
-  const secret = page.match(/data-testid="totp-secret">([A-Z2-7 ]+)</)?.[1];
-  expect(secret, "the enrollment page shows the secret for manual entry").toBeTruthy();
-  expect(page).toMatch(/<svg class="qr"[^>]*role="img"/);
-  await awayFromStepBoundary();
-  const confirmed = await browser.post("/account/2fa", { code: await totp(secret!) });
-  expect(confirmed.status).toBe(200);
-  const html = await confirmed.text();
-  const recoveryCodes = [...html.matchAll(/<code>([a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4})<\/code>/g)].map((m) => m[1]!);
-  return { secret: secret!, recoveryCodes, html };
+  return enrollAuthenticator(browser);
 }
 
 /** A browser that got past the email step for a 2FA account and now owes the second step. */
@@ -214,6 +203,62 @@ describe("signing in with two-factor authentication", () => {
     expect(paused.headers.get("Retry-After")).toMatch(/^\d+$/);
     expect(await paused.text()).toContain("Two-factor codes are paused for 1 hour");
     expect(await count("sessions")).toBe(1);
+  });
+
+  it("lets a recovery code in while wrong authenticator codes have paused the second factor, and doesn't count wrong ones", async () => {
+    const { secret, recoveryCodes } = await enroll(new Browser());
+    await forgetLastStep();
+    for (const userAgent of [SAFARI_IPHONE, CHROME_WINDOWS]) {
+      const browser = await pendingBrowser(userAgent);
+      for (let i = 0; i < 5; i++) await browser.post("/auth/2fa", { kind: "totp", code: await wrongCodeFor(secret) });
+    }
+    const owner = await pendingBrowser();
+    const wrongRecovery = await owner.post("/auth/2fa", { kind: "recovery", code: "aaaa-bbbb-cccc-dddd" });
+    expect(wrongRecovery.status).toBe(400);
+    expect((await env.DB.prepare("SELECT failures FROM totp_credentials").first<{ failures: number }>())!.failures).toBe(10);
+    const inWithRecovery = await owner.post("/auth/2fa", { kind: "recovery", code: recoveryCodes[0]! });
+    expect(inWithRecovery.status).toBe(303);
+    expect((await owner.get("/dashboard")).status).toBe(200);
+  });
+
+  it("offers a recovery code, not an error page, when no server key opens the authenticator secret", async () => {
+    expectConsoleErrors();
+    const { secret, recoveryCodes } = await enroll(new Browser());
+    const user = await env.DB.prepare("SELECT id FROM users").first<{ id: string }>();
+    const { encryptTotpSecret } = await import("~/auth/totp.server");
+    const sealedWithLostKey = await encryptTotpSecret(["a-key-this-deployment-no-longer-has-0123456789"], user!.id, new Uint8Array(20));
+    await env.DB.prepare("UPDATE totp_credentials SET encrypted_secret = ?1").bind(sealedWithLostKey).run();
+
+    const browser = await pendingBrowser();
+    await awayFromStepBoundary();
+    const refused = await browser.post("/auth/2fa", { kind: "totp", code: await totp(secret) });
+    expect(refused.status).toBe(409);
+    const html = await refused.text();
+    expect(html).toContain("Use one of your recovery codes instead.");
+    expect(html).toMatch(/<details class="disclosure" open="">/);
+    expect((await browser.post("/auth/2fa", { kind: "recovery", code: recoveryCodes[1]! })).status).toBe(303);
+  });
+
+  it("ends the account's other sessions when 2FA is turned on, and emails a link that undoes it", async () => {
+    const other = new Browser(CHROME_WINDOWS);
+    expect((await other.signInWithEmail(EMAIL)).status).toBe(303);
+    const enrolling = new Browser();
+    await enroll(enrolling);
+    expect((await other.get("/dashboard")).status).toBe(303);
+    expect((await enrolling.get("/dashboard")).status).toBe(200);
+
+    const notice = (await mailsTo(EMAIL)).find((m) => m.subject === "Two-factor authentication is on")!;
+    const link = notice.text.match(/https?:\/\/\S+\/auth\/not-me\?token=[A-Za-z0-9_-]+/)?.[0];
+    expect(link, "the notice carries an 'I didn't do this' link").toBeTruthy();
+    const undone = await new Browser(SAFARI_IPHONE).post("/auth/not-me", { token: new URL(link!).searchParams.get("token")! });
+    expect(undone.status).toBe(200);
+    expect(await undone.text()).toContain("the authenticator app that was set up since then");
+    expect(await count("totp_credentials")).toBe(0);
+    expect(await count("recovery_codes")).toBe(0);
+    expect((await enrolling.get("/dashboard")).status).toBe(303);
+    // The owner signs in again with email alone.
+    const again = await new Browser().signInWithEmail(EMAIL);
+    expect(again.headers.get("Location")).toBe("/dashboard");
   });
 
   it("checks at most five codes per pending sign-in, however many arrive at once", async () => {

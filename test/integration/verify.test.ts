@@ -141,6 +141,23 @@ describe("POST /auth/verify", () => {
     expect((await get("/dashboard", { headers: { Cookie: second } })).status).toBe(200);
   });
 
+  it("won't sign in a form submission no person started (a mail scanner pressing the button), and keeps the link", async () => {
+    const token = await requestLink("ada@example.com");
+    const scanner = await post("/auth/verify", { token }, { headers: { "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Site": "same-origin", "Sec-Fetch-Dest": "document" } });
+    expect(scanner.status).toBe(400);
+    expect(scanner.headers.get("Set-Cookie") ?? "").not.toContain("latchkey_session=");
+    const html = await scanner.text();
+    expect(html).toContain("Press the button below to sign in.");
+    expect(html).toContain(`name="token" value="${token}"`);
+    expect(await count("sessions")).toBe(0);
+
+    const person = await post("/auth/verify", { token }, {
+      headers: { "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Site": "same-origin", "Sec-Fetch-Dest": "document", "Sec-Fetch-User": "?1" },
+    });
+    expect(person.status).toBe(303);
+    expect(await count("sessions")).toBe(1);
+  });
+
   it("answers a garbage token with 400 and creates nothing", async () => {
     const response = await post("/auth/verify", { token: "not a token" });
     expect(response.status).toBe(400);

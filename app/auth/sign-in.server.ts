@@ -8,7 +8,7 @@ import { eq } from "drizzle-orm";
 import { users } from "~/db/schema";
 import type { Database } from "~/lib/db.server";
 import type { AppConfig } from "~/lib/env.server";
-import type { Mailer } from "~/lib/mailer.server";
+import type { Mailer } from "~/lib/mail/mailer.server";
 import type { ClientInfo } from "~/lib/client-info.server";
 import { CODE_DIGITS, generateId, isWellFormedToken, sha256Hex } from "~/lib/crypto.server";
 import { consumeRateLimit, retryAfterSeconds } from "~/lib/rate-limit.server";

@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Link, useLoaderData } from "@remix-run/react";
 import { Fragment } from "react";
-import { isOutboxReadable, listOutboxMessages } from "~/lib/outbox.server";
+import { isOutboxReadable, listOutboxMessages } from "~/lib/mail/outbox.server";
 
 export const meta: MetaFunction = () => [{ title: "Dev mailbox · Latchkey" }];
 

@@ -47,7 +47,8 @@ function statusPage(c: Context<WorkerEnv>, page: Omit<StatusPage, "stylesheet" |
 const app = new Hono<WorkerEnv>();
 
 app.use(requestId());
-app.use(securityHeaders());
+// The dev mailbox previews mail HTML (styled inline) in a sandboxed srcdoc frame, which inherits its CSP.
+app.use(securityHeaders({ inlineStylePaths: ["/dev/mailbox"] }));
 // Domain code signals some failures (e.g. D1 unavailable → 503) by throwing a Response, as in Remix.
 app.use(async (c, next) => {
   try {

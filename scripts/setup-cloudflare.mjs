@@ -136,7 +136,8 @@ const addressOf = (from) => /<([^>]+)>/.exec(from)?.[1] ?? from.trim();
 function account() {
   let who = wrangler(["whoami", "--json"], { allowFailure: true });
   if (!who.ok) {
-    if (!interactive && !process.env.CLOUDFLARE_API_TOKEN) throw new SetupError("not logged in to Cloudflare: run npx wrangler login, or set CLOUDFLARE_API_TOKEN");
+    if (process.env.CLOUDFLARE_API_TOKEN) throw new SetupError(`CLOUDFLARE_API_TOKEN is set but Cloudflare doesn't accept it:\n${(who.stderr || who.stdout).trim()}`);
+    if (!interactive) throw new SetupError("not logged in to Cloudflare: run npx wrangler login, or set CLOUDFLARE_API_TOKEN");
     console.log("Logging in to Cloudflare (a browser window opens)…");
     wranglerInteractive(["login"]);
     who = wrangler(["whoami", "--json"]);

@@ -26,6 +26,9 @@ export default defineConfig(async () => {
             GUESS_BURST: { simple: { limit: 10_000, period: 60 } },
             TEST_BURST: { simple: { limit: 3, period: 60 } },
           },
+          // Cloudflare Email Service as wrangler dev simulates it (it only logs); tests of the cloudflare
+          // provider hand calls to it after recording them. The allow-list is what setup:cloudflare writes.
+          email: { send_email: [{ name: "EMAIL", allowed_sender_addresses: ["login@latchkey.test"] }] },
           // Any request that escapes the fetch spies fails loudly instead of reaching the network.
           outboundService: (request: Request) =>
             new Response(`Blocked outbound request in tests: ${request.url}`, { status: 599 }),

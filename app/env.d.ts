@@ -2,6 +2,9 @@
 interface Env {
   SESSION_SECRET: string;
   RESEND_API_KEY?: string;
+  POSTMARK_SERVER_TOKEN?: string;
+  /** Cloudflare Email Service ([[send_email]] name = "EMAIL"); only with EMAIL_PROVIDER=cloudflare. */
+  EMAIL?: SendEmail;
   /** AES-GCM key material for TOTP secrets at rest (comma-separated, newest first). */
   TOTP_ENCRYPTION_KEY: string;
   GITHUB_CLIENT_ID?: string;

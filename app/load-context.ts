@@ -1,7 +1,7 @@
 /** What every Remix loader and action receives from the Worker (see app/worker.ts). */
 import type { Database } from "~/lib/db.server";
 import type { AppConfig } from "~/lib/env.server";
-import type { Mailer } from "~/lib/mailer.server";
+import type { Mailer } from "~/lib/mail/mailer.server";
 import type { ClientInfo } from "~/lib/client-info.server";
 import type { BurstLimiters } from "~/auth/gates.server";
 

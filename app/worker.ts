@@ -12,7 +12,8 @@ import * as remixBuild from "../build/server/index.js";
 import { readClientInfo } from "~/lib/client-info.server";
 import { createDb, type Database } from "~/lib/db.server";
 import { GITHUB_STAND_IN_PATH, isLoopbackUrl, readConfig, type AppConfig } from "~/lib/env.server";
-import { createMailer, type Mailer } from "~/lib/mailer.server";
+import type { Mailer } from "~/lib/mail/mailer.server";
+import { createMailer } from "~/lib/mail/create-mailer.server";
 import { getSignedIn } from "~/auth/session.server";
 import { securityHeaders } from "./worker/middleware/security-headers";
 import { requestIds } from "./worker/middleware/request-id";
@@ -46,7 +47,8 @@ function statusPage(c: Context<WorkerEnv>, page: Omit<StatusPage, "stylesheet" |
 const app = new Hono<WorkerEnv>();
 
 app.use(requestIds());
-app.use(securityHeaders());
+// The dev mailbox previews mail HTML (styled inline) in a sandboxed srcdoc frame, which inherits its CSP.
+app.use(securityHeaders({ inlineStylePaths: ["/dev/mailbox"] }));
 // Domain code signals some failures (e.g. D1 unavailable → 503) by throwing a Response, as in Remix.
 app.use(async (c, next) => {
   try {
@@ -101,7 +103,7 @@ app.use(async (c, next) => {
   const db = createDb(c.env.DB, () => queries++);
   c.set("config", result.config);
   c.set("db", db);
-  c.set("mailer", createMailer(result.config, db));
+  c.set("mailer", createMailer(result.config, { db, emailBinding: c.env.EMAIL }));
   await next();
   // For `npm run bench` only: how many D1 round trips the response needed (work after it isn't counted).
   if (c.env.BENCH_COUNT_QUERIES === "true") c.res.headers.set("X-D1-Queries", String(queries));

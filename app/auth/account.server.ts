@@ -4,7 +4,7 @@
  */
 import type { AppConfig } from "~/lib/env.server";
 import type { Database } from "~/lib/db.server";
-import type { Mailer } from "~/lib/mailer.server";
+import type { Mailer } from "~/lib/mail/mailer.server";
 import type { ClientInfo } from "~/lib/client-info.server";
 import { generateId, isWellFormedToken, sha256Hex } from "~/lib/crypto.server";
 import { normalizeEmail } from "~/lib/email-address";

@@ -5,7 +5,7 @@
  */
 import type { AppConfig } from "~/lib/env.server";
 import type { Database } from "~/lib/db.server";
-import type { Mailer } from "~/lib/mailer.server";
+import type { Mailer } from "~/lib/mail/mailer.server";
 import type { ClientInfo } from "~/lib/client-info.server";
 import { appCookie, readCookieValue } from "~/lib/cookies.server";
 import { generateToken, sha256Hex } from "~/lib/crypto.server";

@@ -4,7 +4,7 @@
  * (the change already happened; a slow mail provider shouldn't hold the page); a failure is logged.
  */
 import type { AppConfig } from "~/lib/env.server";
-import type { Mailer } from "~/lib/mailer.server";
+import type { Mailer } from "~/lib/mail/mailer.server";
 import type { ClientInfo } from "~/lib/client-info.server";
 import { describeBrowser, describeLocation } from "~/lib/user-agent";
 import { renderNoticeEmail, type Notice } from "~/emails/notice-email";

@@ -6,7 +6,7 @@
  */
 import type { Database } from "~/lib/db.server";
 import type { AppConfig } from "~/lib/env.server";
-import type { Mailer } from "~/lib/mailer.server";
+import type { Mailer } from "~/lib/mail/mailer.server";
 import type { ClientInfo } from "~/lib/client-info.server";
 import { CODE_DIGITS, generateId, isWellFormedToken, keyedHash, sha256Hex } from "~/lib/crypto.server";
 import { ipLimitSubject } from "~/lib/client-ip";

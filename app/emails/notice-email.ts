@@ -3,7 +3,7 @@
  * heading, a few plain paragraphs, optionally one button, and a footer that says why it was sent.
  * Plain text and HTML parts carry the same words; everything interpolated into HTML is escaped.
  */
-import type { MailMessage } from "~/lib/mailer.server";
+import type { MailMessage } from "~/lib/mail/mailer.server";
 import { escapeHtml } from "~/lib/html";
 
 export interface Notice {

@@ -4,7 +4,7 @@
  * what to do if it wasn't you. No images, no tracking. Everything interpolated into HTML is escaped.
  * The code is kept out of the subject so it doesn't show on lock screens.
  */
-import type { MailMessage } from "~/lib/mailer.server";
+import type { MailMessage } from "~/lib/mail/mailer.server";
 import { escapeHtml } from "~/lib/html";
 
 export function renderSignInEmail({

@@ -4,6 +4,14 @@
  * failing halfway through a sign-in.
  */
 import { z } from "zod";
+import type { SendEmailBinding } from "./mail/cloudflare.server";
+
+/** Which adapter sends mail (app/lib/mail/create-mailer.server.ts; docs/decisions/010). */
+export const EMAIL_PROVIDERS = ["resend", "postmark", "cloudflare", "outbox"] as const;
+export type EmailProvider = (typeof EMAIL_PROVIDERS)[number];
+
+/** The shipped wrangler.toml's example host: a deployment still on it hasn't been configured. */
+export const PLACEHOLDER_HOST = "latchkey.example.com";
 
 const days = (fallback: number) =>
   z.coerce.number().int().min(1).max(400).default(fallback).transform((d) => d * 24 * 60 * 60 * 1000);
@@ -36,6 +44,9 @@ const ConfigSchema = z
   .object({
     APP_URL: z
       .url({ protocol: /^https?$/, error: "APP_URL must be an http(s) URL such as https://auth.example.com" })
+      .refine((value) => !URL.canParse(value) || new URL(value).hostname !== PLACEHOLDER_HOST, {
+        error: `APP_URL is still the example https://${PLACEHOLDER_HOST}: set it to the address people will open, e.g. https://latchkey.<your-subdomain>.workers.dev or https://auth.yourdomain.com (APP_URL in wrangler.toml [vars]), then npm run deploy`,
+      })
       .transform((value) => new URL(value).origin),
     SESSION_SECRET: z
       .string({ error: "SESSION_SECRET is not set (wrangler secret put SESSION_SECRET)" })
@@ -43,9 +54,17 @@ const ConfigSchema = z
       .refine((secrets) => secrets.length > 0 && secrets.every((s) => s.length >= 32), {
         error: "SESSION_SECRET must be one or more comma-separated secrets of at least 32 characters",
       }),
-    EMAIL_PROVIDER: z.enum(["resend", "outbox"], { error: 'EMAIL_PROVIDER must be "resend" or "outbox"' }),
-    EMAIL_FROM: z.string().min(3, { error: "EMAIL_FROM is not set" }),
+    EMAIL_PROVIDER: z.enum(EMAIL_PROVIDERS, { error: 'EMAIL_PROVIDER must be "resend", "postmark", "cloudflare" or "outbox"' }),
+    EMAIL_FROM: z
+      .string()
+      .min(3, { error: "EMAIL_FROM is not set" })
+      .refine((value) => !value.toLowerCase().includes(`@${PLACEHOLDER_HOST}`), {
+        error: `EMAIL_FROM is still the example address on ${PLACEHOLDER_HOST}: set it to an address on your verified sending domain, e.g. "Latchkey <login@yourdomain.com>" (EMAIL_FROM in wrangler.toml [vars])`,
+      }),
     RESEND_API_KEY: z.string().optional(),
+    POSTMARK_SERVER_TOKEN: z.string().optional(),
+    /** Cloudflare Email Service: the `send_email` binding ([[send_email]] name = "EMAIL"). */
+    EMAIL: z.custom<SendEmailBinding>((value) => typeof (value as SendEmailBinding | undefined)?.send === "function").optional(),
     TOTP_ENCRYPTION_KEY: z
       .string({ error: "TOTP_ENCRYPTION_KEY is not set (wrangler secret put TOTP_ENCRYPTION_KEY; e.g. openssl rand -base64 32)" })
       .transform((value) => value.split(",").map((s) => s.trim()).filter(Boolean))
@@ -75,6 +94,23 @@ const ConfigSchema = z
     error: "RESEND_API_KEY is not set but EMAIL_PROVIDER is resend (wrangler secret put RESEND_API_KEY)",
     path: ["RESEND_API_KEY"],
   })
+  .refine((c) => c.EMAIL_PROVIDER !== "postmark" || (c.POSTMARK_SERVER_TOKEN?.trim().length ?? 0) > 0, {
+    error:
+      "POSTMARK_SERVER_TOKEN is not set but EMAIL_PROVIDER is postmark (wrangler secret put POSTMARK_SERVER_TOKEN; it is the Server API token on your Postmark server's API Tokens tab)",
+    path: ["POSTMARK_SERVER_TOKEN"],
+  })
+  .refine((c) => c.EMAIL_PROVIDER !== "cloudflare" || c.EMAIL !== undefined, {
+    error:
+      'EMAIL_PROVIDER is cloudflare but the Worker has no EMAIL binding: add [[send_email]] with name = "EMAIL" to wrangler.toml (npm run setup:cloudflare does it), then npm run deploy',
+    path: ["EMAIL"],
+  })
+  // Issue 10 item 11: a deployment left on the outbox would keep everyone's sign-in links in D1 instead
+  // of sending them (LOG-2: the dev outbox exists only locally).
+  .refine((c) => c.EMAIL_PROVIDER !== "outbox" || !URL.canParse(c.APP_URL) || isOutboxAllowedFor(c.APP_URL), {
+    error:
+      "EMAIL_PROVIDER is outbox, which keeps sign-in emails in this Worker's database instead of sending them, so nobody would get their link; it only works when APP_URL is on this machine (e.g. http://localhost:8787). Set EMAIL_PROVIDER to resend, postmark or cloudflare",
+    path: ["EMAIL_PROVIDER"],
+  })
   .refine((c) => !c.GITHUB_CLIENT_ID || (c.GITHUB_CLIENT_SECRET?.length ?? 0) > 0, {
     error: "GITHUB_CLIENT_SECRET is not set but GITHUB_CLIENT_ID is (wrangler secret put GITHUB_CLIENT_SECRET)",
     path: ["GITHUB_CLIENT_SECRET"],
@@ -87,6 +123,15 @@ export function isLoopbackUrl(url: string): boolean {
   return LOOPBACK_HOSTS.has(new URL(url).hostname);
 }
 
+/**
+ * Where the outbox may keep mail: an APP_URL on this machine, or under `.test`, which RFC 6761 §6.2
+ * reserves for testing (it never resolves on the public internet, so nobody outside can be sent there;
+ * the workerd test suite runs as https://latchkey.test). Reading the mailbox still needs loopback.
+ */
+export function isOutboxAllowedFor(appUrl: string): boolean {
+  return isLoopbackUrl(appUrl) || new URL(appUrl).hostname.endsWith(".test");
+}
+
 /** Where the local GitHub stand-in lives (served by this Worker, loopback only; see app/worker/github-stand-in.ts). */
 export const GITHUB_STAND_IN_PATH = "/dev/github";
 
@@ -96,9 +141,10 @@ export interface AppConfig {
   sessionSecrets: string[];
   /** The session cookie can only be __Host-/Secure when the app is served over https. */
   secureCookies: boolean;
-  emailProvider: "resend" | "outbox";
+  emailProvider: EmailProvider;
   emailFrom: string;
   resendApiKey: string | undefined;
+  postmarkServerToken: string | undefined;
   sessionLifetimeMs: number;
   sessionIdleMs: number;
   /** When false, only existing accounts get sign-in emails (unknown addresses see the same page). */
@@ -177,6 +223,7 @@ function parseConfig(env: Env): ConfigResult {
       emailProvider: c.EMAIL_PROVIDER,
       emailFrom: c.EMAIL_FROM,
       resendApiKey: c.RESEND_API_KEY,
+      postmarkServerToken: c.POSTMARK_SERVER_TOKEN?.trim(),
       sessionLifetimeMs: c.SESSION_LIFETIME_DAYS,
       sessionIdleMs: c.SESSION_IDLE_DAYS,
       allowSignup: c.ALLOW_SIGNUP,

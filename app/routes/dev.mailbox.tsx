@@ -1,7 +1,11 @@
+/**
+ * The dev mailbox (EMAIL_PROVIDER=outbox, this machine only): every mail Latchkey would have sent, with
+ * its HTML part rendered as a recipient would see it and its text part with the links made clickable.
+ */
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Link, useLoaderData } from "@remix-run/react";
 import { Fragment } from "react";
-import { isOutboxReadable, listOutboxMessages } from "~/lib/outbox.server";
+import { isOutboxReadable, listOutboxMessages } from "~/lib/mail/outbox.server";
 
 export const meta: MetaFunction = () => [{ title: "Dev mailbox · Latchkey" }];
 
@@ -10,7 +14,31 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return { messages: await listOutboxMessages(context.db) };
 }
 
-/** Plain text with its URLs made clickable: the HTML part isn't rendered, so no mail markup runs here. */
+/**
+ * The mail's HTML runs in a frame with an opaque origin (sandbox without allow-same-origin) that may run
+ * no script, submit no form and navigate nothing but a new tab, and its own CSP loads nothing from the
+ * network: only the mail's inline styles and data: images apply, as in a careful mail client. Links
+ * open in a new tab (base target), so the preview's "Sign in" button works like the text part's link.
+ */
+const PREVIEW_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
+
+function previewDocument(html: string): string {
+  return `<!doctype html><meta http-equiv="Content-Security-Policy" content="${PREVIEW_CSP}"><base target="_blank">${html}`;
+}
+
+function HtmlPart({ html, subject }: { html: string; subject: string }) {
+  return (
+    <iframe
+      className="mail-preview"
+      title={`HTML part of “${subject}”`}
+      sandbox="allow-popups allow-popups-to-escape-sandbox"
+      referrerPolicy="no-referrer"
+      srcDoc={previewDocument(html)}
+    />
+  );
+}
+
+/** Plain text with its URLs made clickable. */
 function LinkifiedText({ text }: { text: string }) {
   const parts = text.split(/(https?:\/\/\S+)/g);
   return (
@@ -54,6 +82,9 @@ export default function DevMailbox() {
                 </time>
               </div>
               <p className="muted small">To: {message.to}</p>
+              <h2 className="mail-part">HTML part</h2>
+              <HtmlPart html={message.html} subject={message.subject} />
+              <h2 className="mail-part">Text part</h2>
               <LinkifiedText text={message.text} />
             </li>
           ))}

@@ -6,7 +6,7 @@ import type { ClientInfo } from "~/lib/client-info.server";
 import { sha256Hex } from "~/lib/crypto.server";
 import { createDb } from "~/lib/db.server";
 import { readConfig, type AppConfig } from "~/lib/env.server";
-import type { MailMessage, Mailer } from "~/lib/mailer.server";
+import type { MailMessage, Mailer } from "~/lib/mail/mailer.server";
 
 export const db = createDb(env.DB);
 

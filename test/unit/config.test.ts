@@ -6,7 +6,12 @@ const parse = (overrides: Record<string, unknown>) => readConfig({ ...env, ...ov
 
 describe("readConfig", () => {
   it("parses the test environment, normalising APP_URL to an origin and splitting secrets", () => {
-    const result = parse({ APP_URL: "https://auth.example.com/some/path", SESSION_SECRET: `${"a".repeat(32)}, ${"b".repeat(32)}` });
+    const result = parse({
+      APP_URL: "https://auth.example.com/some/path",
+      EMAIL_PROVIDER: "resend",
+      RESEND_API_KEY: "re_test",
+      SESSION_SECRET: `${"a".repeat(32)}, ${"b".repeat(32)}`,
+    });
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     expect(result.config.appUrl).toBe("https://auth.example.com");
@@ -19,12 +24,64 @@ describe("readConfig", () => {
     [{ APP_URL: "not a url" }, /APP_URL must be an http\(s\) URL/],
     [{ APP_URL: "ftp://example.com" }, /APP_URL must be an http\(s\) URL/],
     [{ SESSION_SECRET: "short" }, /at least 32 characters/],
-    [{ EMAIL_PROVIDER: "smtp" }, /EMAIL_PROVIDER must be "resend" or "outbox"/],
+    [{ EMAIL_PROVIDER: "smtp" }, /EMAIL_PROVIDER must be "resend", "postmark", "cloudflare" or "outbox"/],
     [{ EMAIL_PROVIDER: "resend", RESEND_API_KEY: undefined }, /RESEND_API_KEY is not set/],
+    [{ EMAIL_PROVIDER: "postmark", POSTMARK_SERVER_TOKEN: undefined }, /POSTMARK_SERVER_TOKEN is not set but EMAIL_PROVIDER is postmark/],
+    [{ EMAIL_PROVIDER: "postmark", POSTMARK_SERVER_TOKEN: "  " }, /POSTMARK_SERVER_TOKEN is not set/],
+    [{ EMAIL_PROVIDER: "cloudflare", EMAIL: undefined }, /no EMAIL binding: add \[\[send_email\]\] with name = "EMAIL" to wrangler\.toml/],
     [{ SESSION_IDLE_DAYS: "0" }, /./],
   ])("reports %j clearly", (overrides, message) => {
     const result = parse(overrides);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.problems.join("\n")).toMatch(message);
+  });
+});
+
+describe("placeholders from the shipped wrangler.toml", () => {
+  it("refuses APP_URL on latchkey.example.com and says what to set", () => {
+    const result = parse({ APP_URL: "https://latchkey.example.com" });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problems.join("\n")).toMatch(/APP_URL is still the example https:\/\/latchkey\.example\.com: set it to .*workers\.dev/);
+  });
+
+  it("refuses an EMAIL_FROM on latchkey.example.com", () => {
+    const result = parse({ EMAIL_FROM: "Latchkey <login@latchkey.example.com>" });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problems.join("\n")).toMatch(/EMAIL_FROM is still the example address/);
+  });
+});
+
+describe("the outbox is for this machine only (issue 10, item 11)", () => {
+  it.each(["https://auth.example.org", "https://latchkey.workers.dev", "http://192.168.1.20:8787", "https://localhost.example.org"])(
+    "is refused with APP_URL %s, saying the links would stay in the database",
+    (appUrl) => {
+      const result = parse({ EMAIL_PROVIDER: "outbox", APP_URL: appUrl });
+      expect(result.ok).toBe(false);
+      if (!result.ok) {
+        expect(result.problems.join("\n")).toMatch(
+          /EMAIL_PROVIDER is outbox, which keeps sign-in emails in this Worker's database instead of sending them, so nobody would get their link/,
+        );
+      }
+    },
+  );
+
+  it.each(["http://localhost:8787", "http://127.0.0.1:8787", "http://[::1]:8787", "https://latchkey.test"])("is accepted with APP_URL %s", (appUrl) => {
+    expect(parse({ EMAIL_PROVIDER: "outbox", APP_URL: appUrl }).ok).toBe(true);
+  });
+
+  it("does not stop a real provider on a public APP_URL", () => {
+    expect(parse({ EMAIL_PROVIDER: "resend", RESEND_API_KEY: "re_x", APP_URL: "https://auth.example.org" }).ok).toBe(true);
+  });
+});
+
+describe("mail provider settings", () => {
+  it("reads the Postmark server token", () => {
+    const result = parse({ EMAIL_PROVIDER: "postmark", POSTMARK_SERVER_TOKEN: " pm-token " });
+    expect(result.ok && result.config).toMatchObject({ emailProvider: "postmark", postmarkServerToken: "pm-token" });
+  });
+
+  it("accepts Cloudflare Email Service when the EMAIL binding is there", () => {
+    const result = parse({ EMAIL_PROVIDER: "cloudflare", EMAIL: { send: async () => ({ messageId: "<x@y>" }) } });
+    expect(result.ok && result.config.emailProvider).toBe("cloudflare");
   });
 });

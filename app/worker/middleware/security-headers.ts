@@ -7,7 +7,13 @@ import { encodeBase64Url } from "~/lib/crypto.server";
 
 export const HSTS_MAX_AGE_SECONDS = 63_072_000; // two years
 
-export function securityHeaders(): MiddlewareHandler {
+/**
+ * `inlineStylePaths`: pages whose CSP also allows inline styles. Only for a page that shows mail HTML in
+ * a sandboxed `srcdoc` frame (the dev mailbox): such a frame inherits its page's policy, and mail is
+ * styled inline. Scripts stay nonce-only everywhere.
+ */
+export function securityHeaders({ inlineStylePaths = [] }: { inlineStylePaths?: string[] } = {}): MiddlewareHandler {
+  const inlineStyles = new Set(inlineStylePaths);
   return async function securityHeaders(c, next) {
     const nonce = encodeBase64Url(crypto.getRandomValues(new Uint8Array(16)));
     c.set("cspNonce", nonce);
@@ -21,7 +27,7 @@ export function securityHeaders(): MiddlewareHandler {
       [
         "default-src 'self'",
         `script-src 'self' 'nonce-${nonce}'`,
-        "style-src 'self'",
+        inlineStyles.has(c.req.path) ? "style-src 'self' 'unsafe-inline'" : "style-src 'self'",
         // GitHub avatars on the dashboard (the local stand-in serves its own from 'self').
         "img-src 'self' data: https://avatars.githubusercontent.com",
         "font-src 'self'",

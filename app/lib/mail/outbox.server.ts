@@ -1,12 +1,13 @@
 /**
  * The local development mailbox: with EMAIL_PROVIDER=outbox, mail is stored in D1 instead of sent, and
- * /dev/mailbox shows it. Readable only from a loopback host, so a deployment that forgot to switch
- * providers still doesn't publish anyone's sign-in links.
+ * /dev/mailbox shows it. The config check accepts the outbox only for an APP_URL that can't be a public
+ * site, and the mailbox opens only when both APP_URL and the request are on this machine, so a
+ * deployment never keeps or publishes anyone's sign-in links. Owner of the outbox_messages table.
  */
 import { desc } from "drizzle-orm";
 import { outboxMessages } from "~/db/schema";
-import type { Database } from "./db.server";
-import { isLoopbackUrl, type AppConfig } from "./env.server";
+import type { Database } from "~/lib/db.server";
+import { isLoopbackUrl, type AppConfig } from "~/lib/env.server";
 import type { Mailer } from "./mailer.server";
 
 export function createOutboxMailer(db: Database): Mailer {
@@ -20,8 +21,9 @@ export function createOutboxMailer(db: Database): Mailer {
   };
 }
 
+/** The request host alone can be spoofed or tunnelled to; APP_URL says where this Worker really serves. */
 export function isOutboxReadable(request: Request, config: AppConfig): boolean {
-  return config.emailProvider === "outbox" && isLoopbackUrl(request.url);
+  return config.emailProvider === "outbox" && isLoopbackUrl(config.appUrl) && isLoopbackUrl(request.url);
 }
 
 export interface OutboxMessage {

@@ -13,7 +13,7 @@ import { safeRedirectPath } from "~/lib/safe-redirect";
 /** How long the second step may take after the first factor succeeded. */
 export const PENDING_SIGN_IN_LIFETIME_MS = 10 * 60 * 1000;
 
-export type SignInMethod = "link" | "code" | "github";
+export type SignInMethod = "link" | "code" | "github" | "passkey";
 
 export type SignInOutcome =
   | { kind: "session"; userId: string; token: string; expiresAt: Date; redirectTo: string; method: string }
@@ -41,7 +41,14 @@ export function bindNumbered(d1: D1Database, query: string, params: unknown[]): 
  */
 export async function prepareSessionStart(
   deps: { db: Database; config: AppConfig },
-  input: { subject: SignInSubject; method: SignInMethod; client: ClientInfo; previousSessionToken: string | null },
+  input: {
+    subject: SignInSubject;
+    method: SignInMethod;
+    client: ClientInfo;
+    previousSessionToken: string | null;
+    /** The sign-in already proved two factors (a passkey with user verification, WAN-3): no TOTP step. */
+    secondFactorSatisfied?: boolean;
+  },
   now: Date,
 ) {
   const d1 = deps.db.$client;
@@ -60,6 +67,7 @@ export async function prepareSessionStart(
       ? `FROM verification_tokens JOIN users ON users.email = verification_tokens.email WHERE verification_tokens.session_id = ?11`
       : `FROM users WHERE users.id = ?11`;
   const redirectColumn = "redeemedToken" in subject ? "verification_tokens.redirect_to" : "?12";
+  const secondFactorDue = input.secondFactorSatisfied ? "0" : TWO_FACTOR_ON;
   const params = [
     sessionId,
     at,
@@ -80,14 +88,14 @@ export async function prepareSessionStart(
     bindNumbered(
       d1,
       `INSERT INTO sessions (id, user_id, created_at, expires_at, last_seen_at, ip, user_agent, country, city, method, authenticated_at)
-       SELECT ?1, users.id, ?2, ?3, ?2, ?4, ?5, ?6, ?7, ?8, ?2 ${from} AND NOT ${TWO_FACTOR_ON}
+       SELECT ?1, users.id, ?2, ?3, ?2, ?4, ?5, ?6, ?7, ?8, ?2 ${from} AND NOT ${secondFactorDue}
        RETURNING user_id`,
       params,
     ),
     bindNumbered(
       d1,
       `INSERT INTO pending_sign_ins (id, user_id, method, redirect_to, attempts, created_at, expires_at)
-       SELECT ?9, users.id, ?8, ${redirectColumn}, 0, ?2, ?10 ${from} AND ${TWO_FACTOR_ON}
+       SELECT ?9, users.id, ?8, ${redirectColumn}, 0, ?2, ?10 ${from} AND ${secondFactorDue}
        RETURNING user_id, redirect_to`,
       params,
     ),
@@ -132,7 +140,14 @@ export async function prepareSessionStart(
 /** Starts a session (or pending sign-in) for a user resolved outside D1's batch, e.g. after GitHub. */
 export async function startSessionForUser(
   deps: { db: Database; config: AppConfig; now: () => Date },
-  input: { userId: string; redirectTo: string | null; method: SignInMethod; client: ClientInfo; previousSessionToken: string | null },
+  input: {
+    userId: string;
+    redirectTo: string | null;
+    method: SignInMethod;
+    client: ClientInfo;
+    previousSessionToken: string | null;
+    secondFactorSatisfied?: boolean;
+  },
 ): Promise<SignInOutcome> {
   const prepared = await prepareSessionStart(
     deps,
@@ -141,6 +156,7 @@ export async function startSessionForUser(
       method: input.method,
       client: input.client,
       previousSessionToken: input.previousSessionToken,
+      secondFactorSatisfied: input.secondFactorSatisfied,
     },
     deps.now(),
   );

@@ -2,30 +2,21 @@ import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { rateLimitedMessage, secondFactorMessage, secondFactorPausedMessage, wrongCodeMessage } from "~/auth/messages";
 import { requireSignedIn } from "~/auth/session.server";
-import { confirmStepUp, sendStepUpCode } from "~/auth/step-up.server";
+import { confirmStepUp, sendStepUpCode, stepUpConfirmedPath, stepUpNextPath } from "~/auth/step-up.server";
 import { getTwoFactorStatus, stepUpWithSecondFactor } from "~/auth/two-factor.server";
 import { Field, ONE_TIME_CODE_INPUT } from "~/components/field";
 import { SecondFactorForms } from "~/components/second-factor-forms";
 import { maskEmail } from "~/lib/email-address";
 import { readForm } from "~/lib/form.server";
 import { passThroughRetryAfter } from "~/lib/route-headers";
-import { safeRedirectPath } from "~/lib/safe-redirect";
 import { CardPage } from "~/components/card-page";
 
 export const headers = passThroughRetryAfter;
 
 export const meta: MetaFunction = () => [{ title: "Confirm it's you · Latchkey" }];
 
-/** Only account pages are worth coming back to; anything else lands on the account page. */
-function nextPath(value: unknown): string {
-  const path = safeRedirectPath(value, "/account");
-  return path.startsWith("/account") ? path : "/account";
-}
-
 function confirmed(next: unknown): never {
-  const url = new URL(nextPath(next), "https://latchkey.invalid");
-  url.searchParams.set("confirmed", "1");
-  throw redirect(url.pathname + url.search + url.hash, { status: 303 });
+  throw redirect(stepUpConfirmedPath(next), { status: 303 });
 }
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
@@ -33,7 +24,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const twoFactor = await getTwoFactorStatus(context.db, user.id);
   return {
     maskedEmail: maskEmail(user.email),
-    next: nextPath(new URL(request.url).searchParams.get("next")),
+    next: stepUpNextPath(new URL(request.url).searchParams.get("next")),
     twoFactor: twoFactor.enabled,
     recoveryCodesLeft: twoFactor.recoveryCodesLeft,
   };

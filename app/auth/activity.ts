@@ -8,6 +8,7 @@ const FIRST_FACTORS: Record<string, string> = {
   link: "with an email link",
   code: "with an email code",
   github: "with GitHub",
+  passkey: "with a passkey",
 };
 
 const SECOND_FACTORS: Record<string, string> = {
@@ -41,12 +42,17 @@ export const ACTIVITY_WORDS: Record<string, (detail: string | null) => string> =
   session_revoked: () => "Signed out a session",
   other_sessions_revoked: (d) => (d && d !== "1" ? `Signed out ${d} other sessions` : "Signed out the other sessions"),
   signed_out_everywhere: () => "Signed out everywhere from the “This wasn't me” link",
-  step_up: (d) => `Confirmed it was you with ${d === "totp" ? "an authenticator code" : d === "recovery" ? "a recovery code" : "an email code"}`,
+  step_up: (d) =>
+    `Confirmed it was you with ${d === "totp" ? "an authenticator code" : d === "recovery" ? "a recovery code" : d === "passkey" ? "a passkey" : "an email code"}`,
   step_up_failed: () => "Entered a wrong confirmation code",
   two_factor_enabled: () => "Turned on two-factor authentication",
   two_factor_disabled: () => "Turned off two-factor authentication",
   two_factor_failed: (d) => (d === "recovery" ? "Entered a wrong recovery code" : "Entered a wrong authenticator code"),
   recovery_codes_generated: () => "Generated new recovery codes",
+  passkey_added: (d) => (d ? `Added the passkey “${d}”` : "Added a passkey"),
+  passkey_renamed: (d) => (d ? `Renamed a passkey to “${d}”` : "Renamed a passkey"),
+  passkey_removed: (d) => (d ? `Deleted the passkey “${d}”` : "Deleted a passkey"),
+  passkey_refused: (d) => (d?.includes("counter") ? "Refused a passkey that looked copied (its counter went backwards)" : "A passkey sign-in was refused"),
   code_failed: () => "Entered a wrong sign-in code",
   code_burned: () => "A sign-in code was disabled after too many wrong tries",
   code_lockout: () => "Code sign-in was paused after repeated wrong codes",

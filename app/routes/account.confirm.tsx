@@ -10,6 +10,8 @@ import { maskEmail } from "~/lib/email-address";
 import { readForm } from "~/lib/form.server";
 import { passThroughRetryAfter } from "~/lib/route-headers";
 import { CardPage } from "~/components/card-page";
+import { PasskeyStepUp } from "~/components/passkeys";
+import { countPasskeys } from "~/auth/passkeys/statements.server";
 
 export const headers = passThroughRetryAfter;
 
@@ -21,8 +23,9 @@ function confirmed(next: unknown): never {
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user } = await requireSignedIn(request, context);
-  const twoFactor = await getTwoFactorStatus(context.db, user.id);
+  const [twoFactor, [passkeys]] = await Promise.all([getTwoFactorStatus(context.db, user.id), countPasskeys(context.db, user.id)]);
   return {
+    hasPasskey: (passkeys?.count ?? 0) > 0,
     maskedEmail: maskEmail(user.email),
     next: stepUpNextPath(new URL(request.url).searchParams.get("next")),
     twoFactor: twoFactor.enabled,
@@ -89,7 +92,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function ConfirmItsYou() {
-  const { maskedEmail, next, twoFactor, recoveryCodesLeft } = useLoaderData<typeof loader>();
+  const { maskedEmail, next, twoFactor, recoveryCodesLeft, hasPasskey } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>() as ActionData | undefined;
   const working = useNavigation().state !== "idle";
   const codeSent = actionData?.state === "sent" || actionData?.state === "code-error";
@@ -100,11 +103,19 @@ export default function ConfirmItsYou() {
       </div>
     ) : null;
 
+  // With a passkey on the account, it is offered first: one touch, and phishing-resistant (WAN-3).
+  const passkey = hasPasskey ? (
+    <div data-passkey-step-up="available">
+      <PasskeyStepUp next={next} />
+    </div>
+  ) : null;
+
   if (twoFactor) {
     return (
       <CardPage title="Confirm it's you">
         <p className="lead">This change needs a sign-in from the last 10 minutes. Enter a code from your authenticator app instead.</p>
         {alert}
+        {passkey}
         <SecondFactorForms
           error={actionData?.state === "second-factor-error" ? actionData : null}
           recoveryCodesLeft={recoveryCodesLeft}
@@ -125,6 +136,7 @@ export default function ConfirmItsYou() {
         instead.
       </p>
       {alert}
+      {codeSent ? null : passkey}
       {actionData?.state === "sent" ? (
         <div className="alert success" role="status">
           We sent a 6-digit code. It expires in 10 minutes.

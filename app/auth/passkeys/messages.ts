@@ -4,6 +4,9 @@
  * Each sentence says what happened and what to do next.
  */
 
+/** Passkey names are for people to tell their devices apart: short. */
+export const PASSKEY_NAME_MAX_LENGTH = 64;
+
 /** Why the server refused a passkey request; each has an HTTP status and a sentence. */
 export type PasskeyProblem =
   | "malformed"

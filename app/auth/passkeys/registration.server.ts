@@ -11,7 +11,7 @@ import { recordAuthEvent } from "../events.server";
 import { sendSecurityNotice } from "../notices.server";
 import { verificationAttemptAllowed, type SignInDeps } from "../sign-in.server";
 import { authenticatorName } from "./authenticators";
-import type { PasskeyProblem } from "./messages";
+import { PASSKEY_NAME_MAX_LENGTH, type PasskeyProblem } from "./messages";
 import {
   CHALLENGE_LIFETIME_MS,
   consumeChallenge,
@@ -32,7 +32,6 @@ import {
   type CeremonyProblem,
 } from "./verify.server";
 
-export const PASSKEY_NAME_MAX_LENGTH = 64;
 const TRANSPORTS = new Set(["ble", "cable", "hybrid", "internal", "nfc", "smart-card", "usb"]);
 
 type Refused = { ok: false; reason: PasskeyProblem; retryAfterSeconds?: number };

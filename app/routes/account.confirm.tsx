@@ -158,7 +158,7 @@ export default function ConfirmItsYou() {
         </Form>
       ) : null}
       <Form method="post" className="actions">
-        <button type="submit" name="intent" value="send" className={codeSent ? "secondary" : undefined} disabled={working}>
+        <button type="submit" name="intent" value="send" className={codeSent || hasPasskey ? "secondary" : undefined} disabled={working}>
           {codeSent ? "Send a new code" : "Email me a code"}
         </button>
         <Link className="button secondary" to="/account">

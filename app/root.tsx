@@ -13,6 +13,9 @@ import {
 import type { ReactNode } from "react";
 import { getSignedIn } from "~/auth/session.server";
 import { useNonce } from "~/components/nonce";
+import { PasskeyOffer } from "~/components/passkeys";
+import { passkeyOfferSeen } from "~/auth/passkeys/cookies.server";
+import { shouldOfferPasskey } from "~/auth/passkeys/offer";
 import "~/styles/app.css";
 
 export const meta: MetaFunction = () => [
@@ -22,7 +25,10 @@ export const meta: MetaFunction = () => [
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const signedIn = await getSignedIn(request, context);
-  return { email: signedIn?.user.email ?? null };
+  return {
+    email: signedIn?.user.email ?? null,
+    offerPasskey: signedIn ? shouldOfferPasskey(signedIn.session, context.now()) && !(await passkeyOfferSeen(request, context.config)) : false,
+  };
 }
 
 export function Layout({ children }: { children: ReactNode }) {
@@ -57,6 +63,7 @@ export function Layout({ children }: { children: ReactNode }) {
             )}
           </nav>
         </header>
+        {data?.offerPasskey ? <PasskeyOffer /> : null}
         {children}
         <footer className="site-footer">Latchkey · passwordless sign-in on Cloudflare Workers</footer>
         <ScrollRestoration nonce={nonce} />

@@ -22,6 +22,7 @@ import { formBodies } from "./worker/middleware/form-bodies";
 import { renderStatusPage, type StatusPage } from "./worker/status-page";
 import { purgeExpiredRows } from "./worker/purge";
 import { githubStandIn } from "./worker/github-stand-in";
+import { passkeyRoutes } from "./auth/passkeys/routes";
 
 const MAX_BODY_BYTES = 16 * 1024;
 
@@ -166,6 +167,10 @@ app.route("/api", api);
 app.all("/api/*", (c) =>
   c.json({ error: "not_found", message: `No API route ${c.req.method} ${c.req.path}.` }, 404),
 );
+
+// Passkeys speak JSON (WebAuthn's toJSON shapes), so they're served here, after the same-origin check
+// and the body limit, and before the form-only gate for Remix pages.
+app.route("/", passkeyRoutes);
 
 app.use(
   formBodies({

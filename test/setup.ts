@@ -15,6 +15,8 @@ const TABLES = [
   "totp_credentials",
   "recovery_codes",
   "known_devices",
+  "passkeys",
+  "passkey_challenges",
   "verification_tokens",
   "users",
   "outbox_messages",

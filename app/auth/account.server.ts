@@ -199,6 +199,8 @@ export interface Undone {
   /** An authenticator app set up (or being set up) since the disowned event was removed. */
   authenticatorRemoved: boolean;
   recoveryCodesRemoved: number;
+  /** Names of passkeys registered since the disowned event. */
+  passkeysRemoved: string[];
   githubUnlinked: string[];
 }
 
@@ -250,6 +252,8 @@ export async function signOutEverywhereWithLink(
     d1
       .prepare(`DELETE FROM totp_credentials WHERE user_id = ${account} AND (enabled_at IS NULL OR enabled_at >= ${since}) RETURNING enabled_at`)
       .bind(at, stamp),
+    // …passkeys registered since then…
+    d1.prepare(`DELETE FROM passkeys WHERE user_id = ${account} AND created_at >= ${since} RETURNING name`).bind(at, stamp),
     // …and recovery codes made since then, or left without the authenticator they back up.
     d1
       .prepare(
@@ -269,13 +273,15 @@ export async function signOutEverywhereWithLink(
     sessionsEnded: results[1]!.meta.changes,
     githubUnlinked: (results[4]!.results as { login: string | null }[]).flatMap((r) => (r.login ? [r.login] : [])),
     authenticatorRemoved: (results[6]!.results as { enabled_at: number | null }[]).some((r) => r.enabled_at !== null),
-    recoveryCodesRemoved: results[7]!.results.length,
+    passkeysRemoved: (results[7]!.results as { name: string }[]).map((r) => r.name),
+    recoveryCodesRemoved: results[8]!.results.length,
   };
   const userRow = await d1.prepare(`SELECT id FROM users WHERE email = ?1`).bind(consumed.email).first<{ id: string }>();
   const summary = [
     `${undone.sessionsEnded} sessions`,
     undone.authenticatorRemoved ? "authenticator removed" : null,
     undone.recoveryCodesRemoved ? `${undone.recoveryCodesRemoved} recovery codes removed` : null,
+    undone.passkeysRemoved.length ? `${undone.passkeysRemoved.length} passkeys removed` : null,
     undone.githubUnlinked.length ? `GitHub unlinked: ${undone.githubUnlinked.join(", ")}` : null,
   ].filter(Boolean);
   recordAuthEvent(deps, { type: "signed_out_everywhere", detail: summary.join("; "), email: consumed.email, userId: userRow?.id ?? null, client });
@@ -306,6 +312,8 @@ export async function deleteAccount(
     d1.prepare(`DELETE FROM totp_credentials WHERE user_id = ?1`).bind(userId),
     d1.prepare(`DELETE FROM recovery_codes WHERE user_id = ?1`).bind(userId),
     d1.prepare(`DELETE FROM known_devices WHERE user_id = ?1`).bind(userId),
+    d1.prepare(`DELETE FROM passkeys WHERE user_id = ?1`).bind(userId),
+    d1.prepare(`DELETE FROM passkey_challenges WHERE user_id = ?1`).bind(userId),
     d1.prepare(`UPDATE auth_events SET user_id = NULL WHERE user_id = ?1`).bind(userId),
     d1.prepare(`DELETE FROM users WHERE id = ?1`).bind(userId),
   ]);

@@ -8,6 +8,7 @@ const FIRST_FACTORS: Record<string, string> = {
   link: "with an email link",
   code: "with an email code",
   github: "with GitHub",
+  passkey: "with a passkey",
 };
 
 const SECOND_FACTORS: Record<string, string> = {
@@ -46,7 +47,8 @@ export const ACTIVITY_WORDS: Record<string, (detail: string | null, count: numbe
   session_revoked: () => "Signed out a session",
   other_sessions_revoked: (d) => (d && d !== "1" ? `Signed out ${d} other sessions` : "Signed out the other sessions"),
   signed_out_everywhere: () => "Signed out everywhere from the “This wasn't me” link",
-  step_up: (d) => `Confirmed it was you with ${d === "totp" ? "an authenticator code" : d === "recovery" ? "a recovery code" : "an email code"}`,
+  step_up: (d) =>
+    `Confirmed it was you with ${d === "totp" ? "an authenticator code" : d === "recovery" ? "a recovery code" : d === "passkey" ? "a passkey" : "an email code"}`,
   step_up_failed: (_, n) => times(n, "Entered a wrong confirmation code", "wrong confirmation codes were entered"),
   two_factor_enabled: () => "Turned on two-factor authentication",
   two_factor_disabled: () => "Turned off two-factor authentication",
@@ -55,6 +57,10 @@ export const ACTIVITY_WORDS: Record<string, (detail: string | null, count: numbe
       ? times(n, "Entered a wrong recovery code", "wrong recovery codes were entered")
       : times(n, "Entered a wrong authenticator code", "wrong authenticator codes were entered"),
   recovery_codes_generated: () => "Generated new recovery codes",
+  passkey_added: (d) => (d ? `Added the passkey “${d}”` : "Added a passkey"),
+  passkey_renamed: (d) => (d ? `Renamed a passkey to “${d}”` : "Renamed a passkey"),
+  passkey_removed: (d) => (d ? `Deleted the passkey “${d}”` : "Deleted a passkey"),
+  passkey_refused: (d) => (d?.includes("counter") ? "Refused a passkey that looked copied (its counter went backwards)" : "A passkey sign-in was refused"),
   // Typed by whoever asked for a code to this address: not necessarily the account holder.
   code_failed: (_, n) => times(n, "A wrong sign-in code was entered for your address", "wrong sign-in codes were entered for your address"),
   code_burned: () => "A sign-in code was disabled after too many wrong tries",

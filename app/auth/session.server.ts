@@ -5,7 +5,7 @@
  */
 import { redirect, type Cookie } from "@remix-run/cloudflare";
 import { appCookie, readCookieValue, serializeExpiredCookie } from "~/lib/cookies.server";
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { sessions, users, type Session, type User } from "~/db/schema";
 import type { Database } from "~/lib/db.server";
 import type { AppConfig } from "~/lib/env.server";
@@ -99,6 +99,18 @@ export async function invalidateSession(db: Database, token: string): Promise<st
     .where(eq(sessions.id, await sha256Hex(token)))
     .returning({ userId: sessions.userId });
   return row?.userId ?? null;
+}
+
+/**
+ * Step-up (SES-5): this session just proved who it is again. Matches only the user's own live session
+ * row; no row back means it ended meanwhile.
+ */
+export function markSessionAuthenticated(db: Database, { sessionId, userId, now }: { sessionId: string; userId: string; now: Date }) {
+  return db
+    .update(sessions)
+    .set({ authenticatedAt: now })
+    .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId)))
+    .returning({ id: sessions.id });
 }
 
 /** Sign-out (SES-3): the session ends on the server, so a copied cookie stops working too. */

@@ -1,34 +1,49 @@
 /**
  * The HTTP end of every sign-in: a session cookie and a redirect to where the person was going, or, when
- * a second factor is due, the pending sign-in's cookie and a redirect to /auth/2fa.
+ * a second factor is due, the pending sign-in's cookie and a redirect to /auth/2fa. Pages answer with a
+ * 303 (signInResponse); the JSON passkey endpoint sends the same cookies with `{ redirectTo }`.
  */
-import { redirect, type AppLoadContext } from "@remix-run/cloudflare";
+import { redirect } from "@remix-run/cloudflare";
 import type { ClientInfo } from "~/lib/client-info.server";
 import { serializeSessionCookie } from "./session.server";
 import { serializePendingCookie, serializeExpiredPendingCookie } from "./pending-cookie.server";
-import { noteSignInDevice, readDeviceId, serializeDeviceCookie, generateDeviceId } from "./devices.server";
+import { noteSignInDevice, readDeviceId, serializeDeviceCookie, generateDeviceId, type DeviceDeps } from "./devices.server";
 import type { SignInOutcome } from "./start-session.server";
+
+/**
+ * The cookies that complete a sign-in and where the browser goes next. Also records the device (and
+ * sends a new-device alert) after the response.
+ */
+export async function signInCookies(
+  request: Request,
+  deps: DeviceDeps,
+  outcome: SignInOutcome,
+  client: ClientInfo,
+): Promise<{ headers: Headers; location: string }> {
+  const headers = new Headers();
+  if (outcome.kind === "second-factor") {
+    headers.append("Set-Cookie", await serializePendingCookie(deps.config, outcome.token, outcome.expiresAt));
+    return { headers, location: "/auth/2fa" };
+  }
+  headers.append("Set-Cookie", await serializeSessionCookie(deps.config, outcome.token, outcome.expiresAt));
+  headers.append("Set-Cookie", await serializeExpiredPendingCookie(deps.config));
+  // The device cookie outlives sessions, so the next sign-in from this browser is recognised.
+  let deviceId = await readDeviceId(request, deps.config);
+  if (!deviceId) {
+    deviceId = generateDeviceId();
+    headers.append("Set-Cookie", await serializeDeviceCookie(deps.config, deviceId));
+  }
+  const signedInAt = deps.now();
+  deps.waitUntil(noteSignInDevice(deps, { userId: outcome.userId, deviceId, client, method: outcome.method, signedInAt }));
+  return { headers, location: outcome.redirectTo };
+}
 
 export async function signInResponse(
   request: Request,
-  context: AppLoadContext,
+  deps: DeviceDeps,
   outcome: SignInOutcome,
   client: ClientInfo,
 ): Promise<Response> {
-  const headers = new Headers();
-  if (outcome.kind === "second-factor") {
-    headers.append("Set-Cookie", await serializePendingCookie(context.config, outcome.token, outcome.expiresAt));
-    return redirect("/auth/2fa", { status: 303, headers });
-  }
-  headers.append("Set-Cookie", await serializeSessionCookie(context.config, outcome.token, outcome.expiresAt));
-  headers.append("Set-Cookie", await serializeExpiredPendingCookie(context.config));
-  // The device cookie outlives sessions, so the next sign-in from this browser is recognised.
-  let deviceId = await readDeviceId(request, context.config);
-  if (!deviceId) {
-    deviceId = generateDeviceId();
-    headers.append("Set-Cookie", await serializeDeviceCookie(context.config, deviceId));
-  }
-  const signedInAt = context.now();
-  context.waitUntil(noteSignInDevice(context, { userId: outcome.userId, deviceId, client, method: outcome.method, signedInAt }));
-  return redirect(outcome.redirectTo, { status: 303, headers });
+  const { headers, location } = await signInCookies(request, deps, outcome, client);
+  return redirect(location, { status: 303, headers });
 }

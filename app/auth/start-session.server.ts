@@ -13,7 +13,7 @@ import { safeRedirectPath } from "~/lib/safe-redirect";
 /** How long the second step may take after the first factor succeeded. */
 export const PENDING_SIGN_IN_LIFETIME_MS = 10 * 60 * 1000;
 
-export type SignInMethod = "link" | "code" | "github";
+export type SignInMethod = "link" | "code" | "github" | "passkey";
 
 /**
  * A provider account to attach to the user, written only by the batch that completes the sign-in (or,
@@ -56,7 +56,15 @@ export function bindNumbered(d1: D1Database, query: string, params: unknown[]): 
  */
 export async function prepareSessionStart(
   deps: { db: Database; config: AppConfig },
-  input: { subject: SignInSubject; method: SignInMethod; client: ClientInfo; previousSessionToken: string | null; link?: IdentityLink | null },
+  input: {
+    subject: SignInSubject;
+    method: SignInMethod;
+    client: ClientInfo;
+    previousSessionToken: string | null;
+    link?: IdentityLink | null;
+    /** The sign-in already proved two factors (a passkey with user verification, WAN-3): no TOTP step. */
+    secondFactorSatisfied?: boolean;
+  },
   now: Date,
 ) {
   const d1 = deps.db.$client;
@@ -75,6 +83,7 @@ export async function prepareSessionStart(
       ? `FROM verification_tokens JOIN users ON users.email = verification_tokens.email WHERE verification_tokens.session_id = ?11`
       : `FROM users WHERE users.id = ?11`;
   const redirectColumn = "redeemedToken" in subject ? "verification_tokens.redirect_to" : "?12";
+  const secondFactorDue = input.secondFactorSatisfied ? "0" : TWO_FACTOR_ON;
   const params = [
     sessionId,
     at,
@@ -96,14 +105,14 @@ export async function prepareSessionStart(
     bindNumbered(
       d1,
       `INSERT INTO sessions (id, user_id, created_at, expires_at, last_seen_at, ip, user_agent, country, city, method, authenticated_at)
-       SELECT ?1, users.id, ?2, ?3, ?2, ?4, ?5, ?6, ?7, ?8, ?2 ${from} AND NOT ${TWO_FACTOR_ON}
+       SELECT ?1, users.id, ?2, ?3, ?2, ?4, ?5, ?6, ?7, ?8, ?2 ${from} AND NOT ${secondFactorDue}
        RETURNING user_id`,
       params,
     ),
     bindNumbered(
       d1,
       `INSERT INTO pending_sign_ins (id, user_id, method, redirect_to, attempts, created_at, expires_at, link)
-       SELECT ?9, users.id, ?8, ${redirectColumn}, 0, ?2, ?10, ?14 ${from} AND ${TWO_FACTOR_ON}
+       SELECT ?9, users.id, ?8, ${redirectColumn}, 0, ?2, ?10, ?14 ${from} AND ${secondFactorDue}
        RETURNING user_id, redirect_to`,
       params,
     ),
@@ -173,6 +182,7 @@ export async function startSessionForUser(
     client: ClientInfo;
     previousSessionToken: string | null;
     link?: IdentityLink | null;
+    secondFactorSatisfied?: boolean;
   },
 ): Promise<SignInOutcome> {
   const prepared = await prepareSessionStart(
@@ -183,6 +193,7 @@ export async function startSessionForUser(
       client: input.client,
       previousSessionToken: input.previousSessionToken,
       link: input.link ?? null,
+      secondFactorSatisfied: input.secondFactorSatisfied,
     },
     deps.now(),
   );

@@ -7,6 +7,7 @@
 import type { Session, User } from "~/db/schema";
 import type { ClientInfo } from "~/lib/client-info.server";
 import { renderNoticeEmail } from "~/emails/notice-email";
+import { safeRedirectPath } from "~/lib/safe-redirect";
 import { recordAuthEvent } from "./events.server";
 import { codeLockedUntil, countCodeFailure, isWellFormedCode, type RateLimited, type SignInDeps } from "./sign-in.server";
 import { generateId } from "~/lib/crypto.server";
@@ -131,6 +132,19 @@ export async function confirmStepUp(
   if (attempts === undefined) return { ok: false, reason: "no-code" };
   const attemptsLeft = max - attempts;
   return attemptsLeft > 0 ? { ok: false, reason: "wrong-code", attemptsLeft } : { ok: false, reason: "no-code" };
+}
+
+/** Only account pages are worth coming back to after step-up; anything else lands on the account page. */
+export function stepUpNextPath(value: unknown): string {
+  const path = safeRedirectPath(value, "/account");
+  return path.startsWith("/account") ? path : "/account";
+}
+
+/** Where a successful step-up goes: back to `next`, marked `confirmed=1` for the page's thank-you line. */
+export function stepUpConfirmedPath(next: unknown): string {
+  const url = new URL(stepUpNextPath(next), "https://latchkey.invalid");
+  url.searchParams.set("confirmed", "1");
+  return url.pathname + url.search + url.hash;
 }
 
 /** The confirm page for a sensitive change at `next` (a same-origin path). */

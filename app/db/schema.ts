@@ -126,6 +126,10 @@ export const authEvents = sqliteTable(
         "recovery_codes_generated",
         "recovery_code_used",
         "account_deleted",
+        "passkey_added",
+        "passkey_renamed",
+        "passkey_removed",
+        "passkey_refused",
       ],
     }).notNull(),
     // e.g. the sign-in method ("link", "code"), the refusal reason, or the limit that was hit.
@@ -259,6 +263,60 @@ export const knownDevices = sqliteTable(
   (t) => [primaryKey({ columns: [t.userId, t.deviceHash] })],
 );
 
+/**
+ * Passkeys (WebAuthn discoverable credentials). Owned by app/auth/passkeys/statements.server.ts: every
+ * statement that touches this table lives there.
+ */
+export const passkeys = sqliteTable(
+  "passkeys",
+  {
+    // Our own id ("pk_…"): short, and what the account page's forms and URLs use.
+    id: text("id").primaryKey(),
+    // The authenticator's credential id, base64url. Unique across all users: an authenticator that
+    // offers an id we already know must not be able to claim it for another account (WebAuthn §7.1 step 25).
+    credentialId: text("credential_id").notNull().unique(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    // The credential's public key as a JWK (JSON), ready for WebCrypto's importKey; `algorithm` is its COSE
+    // algorithm (-7 ES256, -8 EdDSA, -257 RS256).
+    publicKey: text("public_key").notNull(),
+    algorithm: integer("algorithm").notNull(),
+    // The authenticator's signature counter as last seen; 0 for most synced passkeys (WAN-4).
+    signCount: integer("sign_count").notNull().default(0),
+    // JSON array of the transports the browser reported ("internal", "hybrid", "usb", …), or null.
+    transports: text("transports"),
+    // Backup eligibility and state (authenticator data flags BE and BS): a synced passkey is eligible.
+    backupEligible: integer("backup_eligible", { mode: "boolean" }).notNull(),
+    backedUp: integer("backed_up", { mode: "boolean" }).notNull(),
+    // The authenticator model as a UUID; all zeros when the provider doesn't say.
+    aaguid: text("aaguid").notNull(),
+    name: text("name").notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    lastUsedAt: integer("last_used_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [index("passkeys_user_id_idx").on(t.userId, t.createdAt)],
+);
+
+/**
+ * WebAuthn challenges issued and not yet used (WAN-2): single use, five minutes, bound to what they are
+ * for and, when a signed-in person asked, to that person and session.
+ */
+export const passkeyChallenges = sqliteTable(
+  "passkey_challenges",
+  {
+    // SHA-256 (hex) of the challenge (its base64url text). The challenge itself only travels to the browser.
+    id: text("id").primaryKey(),
+    purpose: text("purpose", { enum: ["register", "sign-in", "step-up"] }).notNull(),
+    // For register and step-up: who asked, and from which session. Null for sign-in.
+    userId: text("user_id").references(() => users.id, { onDelete: "cascade" }),
+    sessionId: text("session_id"),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("passkey_challenges_expires_at_idx").on(t.expiresAt)],
+);
+
 // Local development mailbox (EMAIL_PROVIDER=outbox). Never written in a deployment that sends real mail.
 export const outboxMessages = sqliteTable("outbox_messages", {
   id: integer("id").primaryKey({ autoIncrement: true }),
@@ -276,3 +334,4 @@ export type Session = typeof sessions.$inferSelect;
 export type VerificationToken = typeof verificationTokens.$inferSelect;
 export type AuthEvent = typeof authEvents.$inferInsert;
 export type Identity = typeof identities.$inferSelect;
+export type Passkey = typeof passkeys.$inferSelect;

@@ -1,5 +1,10 @@
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
-import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator, useSearchParams } from "@remix-run/react";
+import { useState } from "react";
+import { takePasskeyNotice } from "~/auth/passkeys/cookies.server";
+import { PASSKEY_NAME_MAX_LENGTH } from "~/auth/passkeys/messages";
+import { listPasskeys } from "~/auth/passkeys/statements.server";
+import { AddPasskey } from "~/components/passkeys";
 import { loadAccountOverview, revokeOtherSessions, revokeSession, unlinkIdentity } from "~/auth/account.server";
 import { requireSignedIn } from "~/auth/session.server";
 import { isRecentlyAuthenticated, stepUpPath } from "~/auth/step-up.server";
@@ -11,8 +16,14 @@ export const meta: MetaFunction = () => [{ title: "Account & security · Latchke
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user, session } = await requireSignedIn(request, context);
-  const { twoFactor, sessions, identities, activity } = await loadAccountOverview(context, { userId: user.id, currentSessionId: session.id });
-  return {
+  // The passkey list is its own query, run alongside the overview's batch (account.server.ts is shared).
+  const [{ twoFactor, sessions, identities, activity }, passkeys, passkeyNotice] = await Promise.all([
+    loadAccountOverview(context, { userId: user.id, currentSessionId: session.id }),
+    listPasskeys(context.db, user.id),
+    takePasskeyNotice(request, context.config),
+  ]);
+  const headers = passkeyNotice.clear ? { "Set-Cookie": passkeyNotice.clear } : undefined;
+  return json({
     email: user.email,
     memberSince: user.createdAt.toISOString(),
     identities: identities.map((i) => ({ id: i.id, login: i.login, name: i.name, linkedAt: i.linkedAt.toISOString() })),
@@ -20,7 +31,15 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     recentlyAuthenticated: isRecentlyAuthenticated(session, context.now()),
     sessions: sessions.map((s) => ({ ...s, createdAt: s.createdAt.toISOString(), lastSeenAt: s.lastSeenAt.toISOString() })),
     activity: activity.map((a) => ({ ...a, at: a.at.toISOString() })),
-  };
+    passkeys: passkeys.map((p) => ({
+      id: p.id,
+      name: p.name,
+      synced: p.backupEligible,
+      createdAt: p.createdAt.toISOString(),
+      lastUsedAt: p.lastUsedAt?.toISOString() ?? null,
+    })),
+    passkeyNotice: passkeyNotice.notice,
+  }, { headers });
 }
 
 type ActionData = { notice: string } | { error: string };
@@ -82,6 +101,9 @@ export default function Account() {
   const busy = navigation.state !== "idle" && navigation.formAction?.startsWith("/account");
   const others = data.sessions.filter((s) => !s.current);
   const flash = params.get("confirmed") === "1" ? "Thanks, you're confirmed for the next 10 minutes." : null;
+  const revalidator = useRevalidator();
+  const [added, setAdded] = useState<string | null>(null);
+  const passkeyNotice = added ? { kind: "notice" as const, message: `Added the passkey “${added}”. You can sign in with it now.` } : data.passkeyNotice;
 
   return (
     <main id="main" className="page wide">
@@ -180,6 +202,68 @@ export default function Account() {
             {!data.recentlyAuthenticated ? <StepUpHint /> : null}
           </>
         )}
+      </section>
+
+      <section className="card stack" aria-labelledby="passkeys-title" id="passkeys">
+        <h2 id="passkeys-title">Passkeys</h2>
+        <p>
+          Sign in with your fingerprint, face or screen lock instead of an email. A passkey only works on this site, so it can't be
+          phished, and it counts as two factors.
+        </p>
+        {passkeyNotice ? (
+          <div className={`alert ${passkeyNotice.kind === "error" ? "error" : "success"}`} role={passkeyNotice.kind === "error" ? "alert" : "status"}>
+            {passkeyNotice.message}
+          </div>
+        ) : null}
+        {data.passkeys.length === 0 ? (
+          <p className="muted">No passkeys yet.</p>
+        ) : (
+          <ul className="passkey-list">
+            {data.passkeys.map((p) => (
+              <li key={p.id} className="passkey" data-testid="passkey">
+                <div>
+                  <p className="session-title">{p.name}</p>
+                  <p className="muted small">
+                    {p.synced ? "Synced passkey" : "On one device"} · added {formatDate(p.createdAt)} ·{" "}
+                    {p.lastUsedAt ? `last used ${formatDate(p.lastUsedAt)}` : "not used yet"}
+                  </p>
+                </div>
+                <div className="passkey-actions">
+                  <Form method="post" action={`/account/passkeys/${p.id}`} reloadDocument className="inline-form">
+                    <label className="visually-hidden" htmlFor={`passkey-name-${p.id}`}>
+                      New name for {p.name}
+                    </label>
+                    <input
+                      id={`passkey-name-${p.id}`}
+                      name="name"
+                      defaultValue={p.name}
+                      maxLength={PASSKEY_NAME_MAX_LENGTH}
+                      required
+                      autoComplete="off"
+                    />
+                    <button type="submit" name="intent" value="rename" className="secondary" aria-label={`Rename ${p.name}`}>
+                      Rename
+                    </button>
+                  </Form>
+                  <Form method="post" action={`/account/passkeys/${p.id}`} reloadDocument>
+                    <button type="submit" name="intent" value="delete" className="danger-outline" aria-label={`Delete ${p.name}`}>
+                      Delete
+                    </button>
+                  </Form>
+                </div>
+              </li>
+            ))}
+          </ul>
+        )}
+        <AddPasskey
+          onAdded={(name) => {
+            setAdded(name);
+            revalidator.revalidate();
+          }}
+        />
+        {!data.recentlyAuthenticated ? (
+          <p className="muted small">You signed in more than 10 minutes ago, so you'll be asked to confirm it's you first.</p>
+        ) : null}
       </section>
 
       <section className="card stack" aria-labelledby="sessions">

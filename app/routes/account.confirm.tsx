@@ -2,38 +2,32 @@ import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { lockedMessage, rateLimitedMessage, SECRET_UNREADABLE_MESSAGE, secondFactorMessage, secondFactorPausedMessage, wrongCodeMessage } from "~/auth/messages";
 import { requireSignedIn } from "~/auth/session.server";
-import { confirmStepUp, sendStepUpCode } from "~/auth/step-up.server";
+import { confirmStepUp, sendStepUpCode, stepUpConfirmedPath, stepUpNextPath } from "~/auth/step-up.server";
 import { getTwoFactorStatus, stepUpWithSecondFactor } from "~/auth/two-factor.server";
 import { Field, ONE_TIME_CODE_INPUT } from "~/components/field";
 import { SecondFactorForms } from "~/components/second-factor-forms";
 import { maskEmail } from "~/lib/email-address";
 import { readForm } from "~/lib/form.server";
 import { passThroughRetryAfter } from "~/lib/route-headers";
-import { safeRedirectPath } from "~/lib/safe-redirect";
 import { CardPage } from "~/components/card-page";
+import { PasskeyStepUp } from "~/components/passkeys";
+import { countPasskeys } from "~/auth/passkeys/statements.server";
 
 export const headers = passThroughRetryAfter;
 
 export const meta: MetaFunction = () => [{ title: "Confirm it's you · Latchkey" }];
 
-/** Only account pages are worth coming back to; anything else lands on the account page. */
-function nextPath(value: unknown): string {
-  const path = safeRedirectPath(value, "/account");
-  return path.startsWith("/account") ? path : "/account";
-}
-
 function confirmed(next: unknown): never {
-  const url = new URL(nextPath(next), "https://latchkey.invalid");
-  url.searchParams.set("confirmed", "1");
-  throw redirect(url.pathname + url.search + url.hash, { status: 303 });
+  throw redirect(stepUpConfirmedPath(next), { status: 303 });
 }
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user } = await requireSignedIn(request, context);
-  const twoFactor = await getTwoFactorStatus(context.db, user.id);
+  const [twoFactor, [passkeys]] = await Promise.all([getTwoFactorStatus(context.db, user.id), countPasskeys(context.db, user.id)]);
   return {
+    hasPasskey: (passkeys?.count ?? 0) > 0,
     maskedEmail: maskEmail(user.email),
-    next: nextPath(new URL(request.url).searchParams.get("next")),
+    next: stepUpNextPath(new URL(request.url).searchParams.get("next")),
     twoFactor: twoFactor.enabled,
     recoveryCodesLeft: twoFactor.recoveryCodesLeft,
   };
@@ -106,7 +100,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function ConfirmItsYou() {
-  const { maskedEmail, next, twoFactor, recoveryCodesLeft } = useLoaderData<typeof loader>();
+  const { maskedEmail, next, twoFactor, recoveryCodesLeft, hasPasskey } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>() as ActionData | undefined;
   const working = useNavigation().state !== "idle";
   const codeSent = actionData?.state === "sent" || actionData?.state === "code-error";
@@ -117,11 +111,19 @@ export default function ConfirmItsYou() {
       </div>
     ) : null;
 
+  // With a passkey on the account, it is offered first: one touch, and phishing-resistant (WAN-3).
+  const passkey = hasPasskey ? (
+    <div data-passkey-step-up="available">
+      <PasskeyStepUp next={next} />
+    </div>
+  ) : null;
+
   if (twoFactor) {
     return (
       <CardPage title="Confirm it's you">
         <p className="lead">This change needs a sign-in from the last 10 minutes. Enter a code from your authenticator app instead.</p>
         {alert}
+        {passkey}
         <SecondFactorForms
           error={actionData?.state === "second-factor-error" ? actionData : null}
           recoveryCodesLeft={recoveryCodesLeft}
@@ -142,6 +144,7 @@ export default function ConfirmItsYou() {
         instead.
       </p>
       {alert}
+      {codeSent ? null : passkey}
       {actionData?.state === "sent" ? (
         <div className="alert success" role="status">
           We sent a 6-digit code. It expires in 10 minutes.
@@ -163,7 +166,7 @@ export default function ConfirmItsYou() {
         </Form>
       ) : null}
       <Form method="post" className="actions">
-        <button type="submit" name="intent" value="send" className={codeSent ? "secondary" : undefined} disabled={working}>
+        <button type="submit" name="intent" value="send" className={codeSent || hasPasskey ? "secondary" : undefined} disabled={working}>
           {codeSent ? "Send a new code" : "Email me a code"}
         </button>
         <Link className="button secondary" to="/account">

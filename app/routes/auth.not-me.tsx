@@ -50,9 +50,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
   // A browser signed in to a different account keeps its session.
   const token = await readSessionToken(request, context.config);
   const stillSignedIn = token !== null && (await validateSessionToken(context.db, token, { now: context.now(), config: context.config }));
-  const { sessionsEnded, authenticatorRemoved, recoveryCodesRemoved, githubUnlinked } = result;
+  const { sessionsEnded, authenticatorRemoved, recoveryCodesRemoved, passkeysRemoved, githubUnlinked } = result;
   return json(
-    { state: "done" as const, sessionsEnded, authenticatorRemoved, recoveryCodesRemoved, githubUnlinked },
+    { state: "done" as const, sessionsEnded, authenticatorRemoved, recoveryCodesRemoved, passkeysRemoved, githubUnlinked },
     stillSignedIn ? undefined : { headers: { "Set-Cookie": await serializeExpiredSessionCookie(context.config) } },
   );
 }
@@ -68,6 +68,7 @@ export default function NotMe() {
       actionData.recoveryCodesRemoved > 0
         ? `${actionData.recoveryCodesRemoved} recovery ${actionData.recoveryCodesRemoved === 1 ? "code" : "codes"} made since then`
         : null,
+      ...actionData.passkeysRemoved.map((name) => `the passkey “${name}” added since then`),
       ...actionData.githubUnlinked.map((login) => `the linked GitHub account @${login}`),
     ].filter((item): item is string => item !== null);
     return (

@@ -11,6 +11,7 @@ import { checkEmail } from "~/lib/email-address";
 import { passThroughRetryAfter } from "~/lib/route-headers";
 import { DEFAULT_REDIRECT, safeRedirectPath } from "~/lib/safe-redirect";
 import { CardPage } from "~/components/card-page";
+import { PasskeySignIn } from "~/components/passkeys";
 
 export const headers = passThroughRetryAfter;
 
@@ -98,6 +99,7 @@ export default function Login() {
           GitHub sign-in was cancelled. Try again, or use your email below.
         </div>
       ) : null}
+      <PasskeySignIn redirectTo={redirectTo === DEFAULT_REDIRECT ? null : redirectTo} divider={!github} />
       {github ? (
         <>
           {/* A plain link: the redirect to GitHub works without JavaScript. */}
@@ -128,7 +130,8 @@ export default function Login() {
           label="Email address"
           name="email"
           type="email"
-          autoComplete="email"
+          // "webauthn" lets the browser offer passkeys in this field's autofill (conditional UI).
+          autoComplete="username webauthn"
           inputMode="email"
           required
           maxLength={254}

@@ -31,6 +31,8 @@ describe("the daily purge", () => {
       env.DB.prepare("INSERT INTO pending_sign_ins (id, user_id, method, created_at, expires_at) VALUES ('new', 'usr_1', 'link', ?1, ?2)").bind(now, now + 600_000),
       event.bind(now - 181 * DAY),
       event.bind(now - 179 * DAY),
+      env.DB.prepare("INSERT INTO passkey_challenges (id, purpose, created_at, expires_at) VALUES ('stale', 'sign-in', ?1, ?2)").bind(now - 600_000, now - 300_000),
+      env.DB.prepare("INSERT INTO passkey_challenges (id, purpose, created_at, expires_at) VALUES ('fresh', 'sign-in', ?1, ?2)").bind(now, now + 300_000),
     ]);
 
     await runCron(now);
@@ -41,6 +43,7 @@ describe("the daily purge", () => {
     expect(await ids("sessions", "id")).toEqual(["alive"]);
     expect(await ids("pending_sign_ins", "id")).toEqual(["new"]);
     expect(await count("auth_events")).toBe(1);
+    expect(await ids("passkey_challenges", "id")).toEqual(["fresh"]);
     expect(await count("users")).toBe(1);
   });
 });

@@ -17,6 +17,7 @@ const TABLES = [
   "verification_tokens",
   "users",
   "outbox_messages",
+  "spent_nonces",
 ];
 
 beforeAll(async () => {

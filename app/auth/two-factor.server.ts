@@ -14,7 +14,7 @@ import { sendSecurityNotice } from "./notices.server";
 import { verificationAttemptAllowed, type SignInDeps } from "./sign-in.server";
 import { retryAfterSeconds } from "~/lib/rate-limit.server";
 import { bindNumbered, linkIdentityWhere, type IdentityLink, type SignInOutcome } from "./start-session.server";
-import { reportIdentityLinked } from "./github.server";
+import { reportIdentityLinked } from "./identities.server";
 import {
   decryptTotpSecret,
   encryptTotpSecret,

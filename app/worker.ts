@@ -15,7 +15,7 @@ import { createDb, type Database } from "~/lib/db.server";
 import { GITHUB_STAND_IN_PATH, isLoopbackUrl, readConfig, type AppConfig } from "~/lib/env.server";
 import { createMailer, type Mailer } from "~/lib/mailer.server";
 import { getSignedIn } from "~/auth/session.server";
-import { securityHeaders } from "./worker/middleware/security-headers";
+import { securityHeaders, type CspWidening } from "./worker/middleware/security-headers";
 import { sameOriginPosts } from "./worker/middleware/same-origin-posts";
 import { formBodies } from "./worker/middleware/form-bodies";
 import { renderStatusPage, type StatusPage } from "./worker/status-page";
@@ -27,6 +27,7 @@ const MAX_BODY_BYTES = 16 * 1024;
 type Variables = {
   requestId: string;
   cspNonce: string;
+  csp: CspWidening;
   config: AppConfig;
   db: Database;
   mailer: Mailer;
@@ -187,6 +188,7 @@ app.all("*", (c) => {
     now: () => new Date(),
     requestId: c.get("requestId"),
     cspNonce: c.get("cspNonce"),
+    csp: c.get("csp"),
     client: readClientInfo(c.req.raw),
   };
   return handleRemixRequest(c.req.raw, context);

@@ -12,7 +12,7 @@ import { createRequestHandler, type AppLoadContext, type ServerBuild } from "@re
 import * as remixBuild from "../build/server/index.js";
 import { readClientInfo } from "~/lib/client-info.server";
 import { createDb, type Database } from "~/lib/db.server";
-import { GITHUB_STAND_IN_PATH, isLoopbackUrl, readConfig, type AppConfig } from "~/lib/env.server";
+import { GITHUB_STAND_IN_PATH, GOOGLE_STAND_IN_PATH, isLoopbackUrl, readConfig, type AppConfig } from "~/lib/env.server";
 import { createMailer, type Mailer } from "~/lib/mailer.server";
 import { getSignedIn } from "~/auth/session.server";
 import { securityHeaders, type CspWidening } from "./worker/middleware/security-headers";
@@ -21,6 +21,7 @@ import { formBodies } from "./worker/middleware/form-bodies";
 import { renderStatusPage, type StatusPage } from "./worker/status-page";
 import { purgeExpiredRows } from "./worker/purge";
 import { githubStandIn } from "./worker/github-stand-in";
+import { googleStandIn } from "./dev/google-stand-in";
 
 const MAX_BODY_BYTES = 16 * 1024;
 
@@ -114,6 +115,13 @@ app.all(`${GITHUB_STAND_IN_PATH}/*`, async (c, next) => {
   const github = c.get("config").github;
   if (!github?.standIn || !isLoopbackUrl(c.req.url)) return next();
   return githubStandIn.fetch(c.req.raw, { kv: c.env.RATE_LIMITS, github, stylesheet });
+});
+
+// The local Google stand-in (dev-only, app/dev/google-stand-in.ts), under the same conditions as GitHub's.
+app.all(`${GOOGLE_STAND_IN_PATH}/*`, async (c, next) => {
+  const google = c.get("config").google;
+  if (!google?.standIn || !isLoopbackUrl(c.req.url)) return next();
+  return googleStandIn.fetch(c.req.raw, { kv: c.env.RATE_LIMITS, google, stylesheet });
 });
 
 app.use(

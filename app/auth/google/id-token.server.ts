@@ -61,8 +61,14 @@ interface CachedKeys {
   fetchedAt: number;
 }
 
-/** Key sets by JWKS URL, for this isolate. */
-const keyCache = new Map<string, CachedKeys>();
+/**
+ * Key sets by JWKS URL, for this isolate. Held on globalThis so every copy of this module in the isolate
+ * (the Remix server build bundles its own) shares one cache, and tests can empty it.
+ */
+const keyCache: Map<string, CachedKeys> = ((globalThis as Record<symbol, unknown>)[Symbol.for("latchkey.google-keys")] ??= new Map()) as Map<
+  string,
+  CachedKeys
+>;
 
 /** For tests: start from an empty cache, as a new isolate would. */
 export function forgetGoogleKeys(): void {

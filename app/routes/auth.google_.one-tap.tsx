@@ -1,5 +1,6 @@
 import { json, redirect, type ActionFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
-import { useActionData } from "@remix-run/react";
+import { Link, useActionData } from "@remix-run/react";
+import { CardPage } from "~/components/card-page";
 import { CSRF_COOKIE, completeGoogleOneTap } from "~/auth/google/sign-in.server";
 import { serializeExpiredOneTapNonce } from "~/auth/google/one-tap-nonces.server";
 import { rateLimitedMessage } from "~/auth/messages";
@@ -13,9 +14,9 @@ export const headers = passThroughRetryAfter;
 
 export const meta: MetaFunction<unknown, never> = () => [{ title: "Google sign-in · Latchkey" }];
 
-/** Nothing to show on a GET: One Tap only ever posts here. */
+/** Nothing happens on a GET (One Tap only ever posts here); the page points to the sign-in page. */
 export function loader() {
-  throw redirect("/login", { status: 303 });
+  return null;
 }
 
 /**
@@ -50,6 +51,17 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 export default function GoogleOneTapProblem() {
   const data = useActionData<typeof action>() as { reason: keyof typeof GOOGLE_PROBLEMS; message: string | null } | undefined;
-  if (!data) return null;
+  if (!data) {
+    return (
+      <CardPage title="Sign in with Google">
+        <p>Google One Tap signs you in from the sign-in page.</p>
+        <p>
+          <Link className="button" to="/login">
+            Go to the sign-in page
+          </Link>
+        </p>
+      </CardPage>
+    );
+  }
   return <GoogleProblemPage reason={data.reason} message={data.message} />;
 }

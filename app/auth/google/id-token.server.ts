@@ -133,7 +133,10 @@ export async function verifyGoogleIdToken(
   if (token.length > 8192 || token.split(".").length !== 3) return invalid("malformed");
   let kid: string | undefined;
   try {
-    kid = decodeProtectedHeader(token).kid;
+    const header = decodeProtectedHeader(token);
+    // Google signs with RS256 only; "none", HMAC (with the public key as secret) and the rest never get further.
+    if (header.alg !== "RS256") return invalid("algorithm not allowed");
+    kid = header.kid;
   } catch {
     return invalid("malformed");
   }

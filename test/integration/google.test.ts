@@ -405,9 +405,14 @@ describe("the login page with Google", () => {
     expect(html).toContain(`<script src="https://accounts.google.com/gsi/client" async="" nonce="${nonce}">`);
     expect(html).toContain('action="/auth/google/one-tap"');
 
-    const elsewhere = (await getWithGoogle("/auth/code")).headers.get("Content-Security-Policy")!;
+    // Safari finishes One Tap in a popup that reports back to this page.
+    expect(response.headers.get("Cross-Origin-Opener-Policy")).toBe("same-origin-allow-popups");
+
+    const other = await getWithGoogle("/auth/code");
+    const elsewhere = other.headers.get("Content-Security-Policy")!;
     expect(elsewhere).not.toContain("accounts.google.com");
     expect(elsewhere).not.toContain("frame-src");
+    expect(other.headers.get("Cross-Origin-Opener-Policy")).toBe("same-origin");
   });
 
   it("shows One Tap on the landing page to signed-out visitors only", async () => {
@@ -418,6 +423,7 @@ describe("the login page with Google", () => {
     const cookie = await signIn("someone@example.com");
     const signedIn = await getWithGoogle("/", { cookie });
     expect(signedIn.headers.get("Content-Security-Policy")).not.toContain("accounts.google.com");
+    expect(signedIn.headers.get("Cross-Origin-Opener-Policy")).toBe("same-origin");
     expect(await signedIn.text()).not.toContain("gsi/client");
   });
 

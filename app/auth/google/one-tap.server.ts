@@ -2,8 +2,10 @@
  * What a page needs to offer Google One Tap to a signed-out visitor: the client id, this browser's nonce
  * (and its cookie), the script to load, and the CSP sources that script needs, added to this page's
  * response only (WEB-3). Google's documented set: the GIS script, its iframe, its XHR and its stylesheet,
- * all under https://accounts.google.com/gsi/. The local stand-in is served from our own origin, which the
- * CSP already allows.
+ * all under https://accounts.google.com/gsi/. Browsers with tracking prevention (Safari) finish One Tap
+ * in a popup that reports back to this page, which `Cross-Origin-Opener-Policy: same-origin` would cut
+ * off, so these pages get `same-origin-allow-popups`. The local stand-in is served from our own origin
+ * and opens no popup: locally nothing is widened.
  */
 import type { OneTapSettings } from "~/components/google-one-tap";
 import type { AppConfig } from "~/lib/env.server";
@@ -26,6 +28,9 @@ export async function prepareOneTap(
   if (!google || signedIn) return { oneTap: null, headers };
   const { nonce, setCookie } = await issueOneTapNonce(request, config, now());
   if (setCookie) headers.append("Set-Cookie", setCookie);
-  if (!google.standIn) csp.allow(GOOGLE_ONE_TAP_CSP);
+  if (!google.standIn) {
+    csp.allow(GOOGLE_ONE_TAP_CSP);
+    csp.allowPopupOpeners();
+  }
   return { oneTap: { clientId: google.clientId, nonce, scriptUrl: google.oneTapScriptUrl }, headers };
 }

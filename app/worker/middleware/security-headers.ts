@@ -15,18 +15,28 @@ export const HSTS_MAX_AGE_SECONDS = 63_072_000; // two years
 export type CspDirective = "script-src" | "style-src" | "img-src" | "connect-src" | "frame-src";
 export type CspAdditions = Partial<Record<CspDirective, readonly string[]>>;
 
-/** What a page may do to its own response's CSP: add https sources to a few directives, nothing else. */
+/**
+ * What a page may relax in its own response: add https sources to a few CSP directives, and let windows
+ * it opens (a sign-in popup) keep their opener. Nothing else.
+ */
 export interface CspWidening {
   allow(additions: CspAdditions): void;
+  /** Cross-Origin-Opener-Policy `same-origin-allow-popups` instead of `same-origin` for this response. */
+  allowPopupOpeners(): void;
 }
 
 /** An https origin, optionally with a path ("https://accounts.google.com/gsi/"): no wildcards, no keywords. */
 const HTTPS_SOURCE = /^https:\/\/[a-z0-9.-]+(?::\d+)?(?:\/[A-Za-z0-9._~\/-]*)?$/;
 
-function cspWidening(): CspWidening & { added: Map<CspDirective, Set<string>> } {
+function cspWidening(): CspWidening & { added: Map<CspDirective, Set<string>>; popupOpeners: () => boolean } {
   const added = new Map<CspDirective, Set<string>>();
+  let popupOpeners = false;
   return {
     added,
+    popupOpeners: () => popupOpeners,
+    allowPopupOpeners() {
+      popupOpeners = true;
+    },
     allow(additions) {
       for (const [directive, sources] of Object.entries(additions) as [CspDirective, readonly string[]][]) {
         for (const source of sources) {
@@ -75,7 +85,7 @@ export function securityHeaders(): MiddlewareHandler {
     if (requestId) headers.set("X-Request-Id", requestId);
     headers.set("X-Content-Type-Options", "nosniff");
     headers.set("X-Frame-Options", "DENY");
-    headers.set("Cross-Origin-Opener-Policy", "same-origin");
+    headers.set("Cross-Origin-Opener-Policy", widening.popupOpeners() ? "same-origin-allow-popups" : "same-origin");
     headers.set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()");
     // Pages whose URL carries a token set no-referrer themselves; everything else gets this default.
     if (!headers.has("Referrer-Policy")) headers.set("Referrer-Policy", "strict-origin-when-cross-origin");

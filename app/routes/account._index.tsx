@@ -225,7 +225,7 @@ export default function Account() {
 
       <section className="card stack danger-zone" aria-labelledby="delete">
         <h2 id="delete">Delete account</h2>
-        <p>Deletes your account, sessions, linked GitHub account and two-factor settings. This can't be undone.</p>
+        <p>Deletes your account, sessions, linked GitHub and Google accounts and two-factor settings. This can't be undone.</p>
         <p>
           <Link className="button danger-outline" to="/account/delete">
             Delete my account…

@@ -12,6 +12,9 @@ interface Env {
   /** Override GitHub's endpoints (GitHub Enterprise, or a stand-in). */
   GITHUB_OAUTH_URL?: string;
   GITHUB_API_URL?: string;
+  /** Google sign-in: the OAuth client's id (a var) and secret (a secret). */
+  GOOGLE_CLIENT_ID?: string;
+  GOOGLE_CLIENT_SECRET?: string;
   /** Set by `npm run bench` only: adds an X-D1-Queries header to every response. */
   BENCH_COUNT_QUERIES?: string;
 }

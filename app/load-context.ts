@@ -4,6 +4,7 @@ import type { AppConfig } from "~/lib/env.server";
 import type { Mailer } from "~/lib/mail/mailer.server";
 import type { ClientInfo } from "~/lib/client-info.server";
 import type { BurstLimiters } from "~/auth/gates.server";
+import type { CspWidening } from "~/worker/middleware/security-headers";
 
 export interface AppContext {
   env: Env;
@@ -27,6 +28,8 @@ export interface AppContext {
   client: ClientInfo;
   /** Per-request CSP nonce for the inline scripts Remix renders. */
   cspNonce: string;
+  /** Adds sources to this response's CSP (e.g. Google One Tap's origins on the pages that show it). */
+  csp: CspWidening;
 }
 
 declare module "@remix-run/cloudflare" {

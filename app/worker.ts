@@ -11,11 +11,11 @@ import { createRequestHandler, type AppLoadContext, type ServerBuild } from "@re
 import * as remixBuild from "../build/server/index.js";
 import { readClientInfo } from "~/lib/client-info.server";
 import { createDb, type Database } from "~/lib/db.server";
-import { GITHUB_STAND_IN_PATH, isLoopbackUrl, readConfig, type AppConfig } from "~/lib/env.server";
+import { GITHUB_STAND_IN_PATH, GOOGLE_STAND_IN_PATH, isLoopbackUrl, readConfig, type AppConfig } from "~/lib/env.server";
 import type { Mailer } from "~/lib/mail/mailer.server";
 import { createMailer } from "~/lib/mail/create-mailer.server";
 import { getSignedIn } from "~/auth/session.server";
-import { securityHeaders } from "./worker/middleware/security-headers";
+import { securityHeaders, type CspWidening } from "./worker/middleware/security-headers";
 import { requestIds } from "./worker/middleware/request-id";
 import { sameOriginPosts } from "./worker/middleware/same-origin-posts";
 import { formBodies } from "./worker/middleware/form-bodies";
@@ -23,12 +23,14 @@ import { renderStatusPage, type StatusPage } from "./worker/status-page";
 import { purgeExpiredRows } from "./worker/purge";
 import { githubStandIn } from "./worker/github-stand-in";
 import { passkeyRoutes } from "./auth/passkeys/routes";
+import { googleStandIn } from "./dev/google-stand-in";
 
 const MAX_BODY_BYTES = 16 * 1024;
 
 type Variables = {
   requestId: string;
   cspNonce: string;
+  csp: CspWidening;
   config: AppConfig;
   db: Database;
   mailer: Mailer;
@@ -119,6 +121,13 @@ app.all(`${GITHUB_STAND_IN_PATH}/*`, async (c, next) => {
   return githubStandIn.fetch(c.req.raw, { kv: c.env.RATE_LIMITS, github, stylesheet });
 });
 
+// The local Google stand-in (dev-only, app/dev/google-stand-in.ts), under the same conditions as GitHub's.
+app.all(`${GOOGLE_STAND_IN_PATH}/*`, async (c, next) => {
+  const google = c.get("config").google;
+  if (!google?.standIn || !isLoopbackUrl(c.req.url)) return next();
+  return googleStandIn.fetch(c.req.raw, { kv: c.env.RATE_LIMITS, google, stylesheet });
+});
+
 app.use(
   sameOriginPosts({
     onRejected: (c) =>
@@ -196,6 +205,7 @@ app.all("*", (c) => {
     now: () => new Date(),
     requestId: c.get("requestId"),
     cspNonce: c.get("cspNonce"),
+    csp: c.get("csp"),
     client: readClientInfo(c.req.raw),
   };
   return handleRemixRequest(c.req.raw, context);

@@ -21,6 +21,7 @@ const TABLES = [
   "users",
   "outbox_messages",
   "send_budget",
+  "spent_nonces",
 ];
 
 beforeAll(async () => {

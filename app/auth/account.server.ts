@@ -72,23 +72,39 @@ function sessionsQuery(deps: Pick<AccountDeps, "db" | "config" | "now">, { userI
 
 export interface LinkedIdentity {
   id: string;
-  provider: "github";
+  provider: "github" | "google";
   login: string | null;
   name: string | null;
+  /** The verified email the provider gave last time (how a Google account is named). */
+  email: string | null;
+  /** Google Workspace domain, for Workspace accounts. */
+  hostedDomain: string | null;
   linkedAt: Date;
 }
+
+type IdentityRow = {
+  id: string;
+  provider: "github" | "google";
+  login: string | null;
+  name: string | null;
+  email: string | null;
+  hosted_domain: string | null;
+  created_at: number;
+};
 
 /** Every provider account linked to the user, oldest first: the query and its reader. */
 function identitiesQuery(db: Database, userId: string) {
   const statement = db.$client
-    .prepare(`SELECT id, provider, login, name, created_at FROM identities WHERE user_id = ?1 ORDER BY created_at, id`)
+    .prepare(`SELECT id, provider, login, name, email, hosted_domain, created_at FROM identities WHERE user_id = ?1 ORDER BY created_at, id`)
     .bind(userId);
   const read = (result: D1Result): LinkedIdentity[] =>
-    (result.results as { id: string; provider: "github"; login: string | null; name: string | null; created_at: number }[]).map((row) => ({
+    (result.results as IdentityRow[]).map((row) => ({
       id: row.id,
       provider: row.provider,
       login: row.login,
       name: row.name,
+      email: row.email,
+      hostedDomain: row.hosted_domain,
       linkedAt: new Date(row.created_at),
     }));
   return { statement, read };
@@ -142,14 +158,17 @@ export async function revokeOtherSessions(
 export async function unlinkIdentity(
   deps: AccountDeps,
   { userId, identityId, client }: { userId: string; identityId: unknown; client: ClientInfo },
-): Promise<{ ok: boolean }> {
+): Promise<{ ok: true; provider: LinkedIdentity["provider"] } | { ok: false }> {
   if (typeof identityId !== "string" || identityId.length > 64) return { ok: false };
   const row = await deps.db.$client
-    .prepare(`DELETE FROM identities WHERE id = ?1 AND user_id = ?2 RETURNING login`)
+    .prepare(`DELETE FROM identities WHERE id = ?1 AND user_id = ?2 RETURNING provider, login, hosted_domain`)
     .bind(identityId, userId)
-    .first<{ login: string | null }>();
-  if (row) recordAuthEvent(deps, { type: "github_unlinked", detail: row.login ?? undefined, userId, client });
-  return { ok: row !== null };
+    .first<{ provider: LinkedIdentity["provider"]; login: string | null; hosted_domain: string | null }>();
+  if (!row) return { ok: false };
+  // As when linking: GitHub's login or a Workspace domain, never an email in clear (LOG-2).
+  const detail = (row.provider === "github" ? row.login : row.hosted_domain) ?? undefined;
+  recordAuthEvent(deps, { type: row.provider === "google" ? "google_unlinked" : "github_unlinked", detail, userId, client });
+  return { ok: true, provider: row.provider };
 }
 
 export interface ActivityItem {

@@ -9,6 +9,7 @@ const FIRST_FACTORS: Record<string, string> = {
   code: "with an email code",
   github: "with GitHub",
   passkey: "with a passkey",
+  google: "with Google",
 };
 
 const SECOND_FACTORS: Record<string, string> = {
@@ -44,6 +45,8 @@ export const ACTIVITY_WORDS: Record<string, (detail: string | null, count: numbe
   new_device: () => "Emailed you about a sign-in from a new device",
   github_linked: (d) => (d ? `Linked GitHub account @${d}` : "Linked a GitHub account"),
   github_unlinked: (d) => (d ? `Unlinked GitHub account @${d}` : "Unlinked a GitHub account"),
+  google_linked: (d) => (d ? `Linked a Google Workspace account (${d})` : "Linked a Google account"),
+  google_unlinked: (d) => (d ? `Unlinked a Google Workspace account (${d})` : "Unlinked a Google account"),
   session_revoked: () => "Signed out a session",
   other_sessions_revoked: (d) => (d && d !== "1" ? `Signed out ${d} other sessions` : "Signed out the other sessions"),
   signed_out_everywhere: () => "Signed out everywhere from the “This wasn't me” link",

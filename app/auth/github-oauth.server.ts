@@ -16,6 +16,7 @@ import { z } from "zod";
 import type { AppConfig, GitHubConfig } from "~/lib/env.server";
 import { encodeBase64Url } from "~/lib/crypto.server";
 import { checkEmail } from "~/lib/email-address";
+import { withinDeadline as withinDeadlineOf } from "~/lib/deadline";
 
 /** Enough to read the profile and the (private) email list; nothing more. */
 export const GITHUB_SCOPES: GitHubStrategy.Scope[] = ["read:user", "user:email"];
@@ -67,26 +68,9 @@ export function pkceVerifierFor(secret: string, state: string): string {
   return encodeBase64Url(hmac(SHA256, encoder.encode(secret), encoder.encode(`latchkey-github-pkce:${state}`)));
 }
 
-/**
- * Resolves with `work`'s result, or rejects with GitHubUnavailableError("timeout") after `ms`; the
- * signal aborts then too, so fetches that accept it stop. (A plain timer, not AbortSignal.timeout, so
- * tests can drive it with fake timers.)
- */
-export async function withinDeadline<T>(ms: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const error = new GitHubUnavailableError("timeout");
-      controller.abort(error);
-      reject(error);
-    }, ms);
-  });
-  try {
-    return await Promise.race([work(controller.signal), deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
+/** Resolves with `work`'s result, or rejects with GitHubUnavailableError("timeout") after `ms`. */
+export function withinDeadline<T>(ms: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  return withinDeadlineOf(ms, work, () => new GitHubUnavailableError("timeout"));
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * What every successful first factor (email link, email code, GitHub) ends in: a session, or, for a user
+ * What every successful first factor (email link, email code, GitHub, Google) ends in: a session, or, for a user
  * with two-factor authentication on, a short-lived pending sign-in that /auth/2fa completes. The choice
  * is made inside the same D1 statements that create the row, so a user who turns 2FA on can never get a
  * full session from a first factor that raced with it.
@@ -13,7 +13,7 @@ import { safeRedirectPath } from "~/lib/safe-redirect";
 /** How long the second step may take after the first factor succeeded. */
 export const PENDING_SIGN_IN_LIFETIME_MS = 10 * 60 * 1000;
 
-export type SignInMethod = "link" | "code" | "github" | "passkey";
+export type SignInMethod = "link" | "code" | "github" | "google" | "passkey";
 
 /**
  * A provider account to attach to the user, written only by the batch that completes the sign-in (or,
@@ -22,12 +22,14 @@ export type SignInMethod = "link" | "code" | "github" | "passkey";
  */
 export interface IdentityLink {
   id: string;
-  provider: "github";
+  provider: "github" | "google";
   providerUserId: string;
   login: string | null;
   name: string | null;
   avatarUrl: string | null;
   email: string;
+  /** Google Workspace domain (`hd`); absent in links stored before Google sign-in existed. */
+  hostedDomain?: string | null;
 }
 
 export type SignInOutcome =
@@ -37,7 +39,7 @@ export type SignInOutcome =
 /**
  * Whose sign-in this is. `redeemedToken`: the user behind the verification token that an earlier
  * statement in the same batch stamped with this session's id (email sign-in). `userId`: a user already
- * resolved (GitHub).
+ * resolved (GitHub, Google).
  */
 export type SignInSubject = { redeemedToken: true } | { userId: string; redirectTo: string | null };
 
@@ -164,15 +166,15 @@ export async function prepareSessionStart(
 export function linkIdentityWhere(d1: D1Database, userQuery: string, link: IdentityLink, [at, key]: [number, string]): D1PreparedStatement {
   return bindNumbered(
     d1,
-    `INSERT INTO identities (id, user_id, provider, provider_user_id, login, name, avatar_url, email, created_at, updated_at)
-     SELECT ?3, (${userQuery}), ?4, ?5, ?6, ?7, ?8, ?9, ?1, ?1 WHERE (${userQuery}) IS NOT NULL
+    `INSERT INTO identities (id, user_id, provider, provider_user_id, login, name, avatar_url, email, hosted_domain, created_at, updated_at)
+     SELECT ?3, (${userQuery}), ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?1, ?1 WHERE (${userQuery}) IS NOT NULL
      ON CONFLICT (provider, provider_user_id) DO NOTHING
      RETURNING id`,
-    [at, key, link.id, link.provider, link.providerUserId, link.login, link.name, link.avatarUrl, link.email],
+    [at, key, link.id, link.provider, link.providerUserId, link.login, link.name, link.avatarUrl, link.email, link.hostedDomain ?? null],
   );
 }
 
-/** Starts a session (or pending sign-in) for a user resolved outside D1's batch, e.g. after GitHub. */
+/** Starts a session (or pending sign-in) for a user resolved outside D1's batch, e.g. after GitHub or Google. */
 export async function startSessionForUser(
   deps: { db: Database; config: AppConfig; now: () => Date },
   input: {

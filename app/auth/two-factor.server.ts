@@ -15,7 +15,7 @@ import { type SignInDeps } from "./sign-in.server";
 import { guessGate } from "./gates.server";
 import { retryAfterSeconds } from "~/lib/rate-limit.server";
 import { bindNumbered, linkIdentityWhere, type IdentityLink, type SignInOutcome } from "./start-session.server";
-import { reportIdentityLinked } from "./github.server";
+import { reportIdentityLinked } from "./identities.server";
 import { issueNoticeLinkToken } from "./verification.server";
 import { SIGN_OUT_LINK_LIFETIME_MS } from "./devices.server";
 import {

@@ -114,6 +114,9 @@ export const authEvents = sqliteTable(
         "github_linked",
         "github_unlinked",
         "github_refused",
+        "google_linked",
+        "google_unlinked",
+        "google_refused",
         "new_device",
         "session_revoked",
         "other_sessions_revoked",
@@ -161,7 +164,7 @@ export const sendBudget = sqliteTable("send_budget", {
   sent: integer("sent").notNull(),
 });
 
-/** Accounts at other providers (GitHub) that sign in to a user. One provider account, one user. */
+/** Accounts at other providers (GitHub, Google) that sign in to a user. One provider account, one user. */
 export const identities = sqliteTable(
   "identities",
   {
@@ -169,14 +172,17 @@ export const identities = sqliteTable(
     userId: text("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
-    provider: text("provider", { enum: ["github"] }).notNull(),
-    // The provider's stable numeric id (as text). Logins and emails can change; this can't.
+    provider: text("provider", { enum: ["github", "google"] }).notNull(),
+    // The provider's stable id: GitHub's numeric id (as text), Google's `sub`. Logins and emails can
+    // change; this can't.
     providerUserId: text("provider_user_id").notNull(),
     login: text("login"),
     name: text("name"),
     avatarUrl: text("avatar_url"),
     // The verified email the provider gave when this identity was last used.
     email: text("email"),
+    // Google Workspace accounts: the organisation's domain (the ID token's `hd` claim), shown on /account.
+    hostedDomain: text("hosted_domain"),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
     updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
   },
@@ -184,6 +190,21 @@ export const identities = sqliteTable(
     uniqueIndex("identities_provider_user_idx").on(t.provider, t.providerUserId),
     index("identities_user_id_idx").on(t.userId),
   ],
+);
+
+/**
+ * Google One Tap nonces that have been used (OA-1, TOK-3): an ID token is accepted only if its nonce is
+ * not here yet, and the INSERT that adds it is the check, so two parallel posts of one credential can't
+ * both sign in. Rows only need to outlive the nonce itself (10 minutes); the daily purge removes them.
+ */
+export const spentNonces = sqliteTable(
+  "spent_nonces",
+  {
+    // SHA-256 (hex) of the nonce.
+    id: text("id").primaryKey(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("spent_nonces_expires_at_idx").on(t.expiresAt)],
 );
 
 /**

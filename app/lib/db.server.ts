@@ -5,7 +5,25 @@ export type Database = DrizzleD1Database<typeof schema> & { $client: D1Database 
 
 /** `onQuery` is told of every D1 round trip (a statement or a batch), e.g. to count them per request. */
 export function createDb(d1: D1Database, onQuery?: () => void): Database {
-  return drizzle(guardD1(d1, onQuery), { schema });
+  const guarded = guardD1(d1, onQuery);
+  const db = drizzle(guarded, { schema });
+  const batch = db.batch.bind(db);
+  // drizzle 0.45's D1 batch binds values through the query's own prepared statement, which raw queries
+  // (db.all / db.get / db.run with the `sql` template) don't have: with values in them it fails with
+  // "Cannot read properties of undefined (reading 'bind')". Give them one, then batch as usual.
+  db.batch = ((queries: readonly unknown[]) => {
+    for (const query of queries as RawQuery[]) {
+      const prepared = query._prepare();
+      if (prepared === query && !("stmt" in query)) Object.assign(query, { stmt: guarded.prepare(query.getQuery().sql) });
+    }
+    return batch(queries as Parameters<typeof batch>[0]);
+  }) as unknown as typeof db.batch;
+  return db as Database;
+}
+
+interface RawQuery {
+  _prepare(): unknown;
+  getQuery(): { sql: string };
 }
 
 /**

@@ -75,6 +75,8 @@ const ConfigSchema = z
     GITHUB_CLIENT_SECRET: z.string().trim().optional(),
     GITHUB_OAUTH_URL: z.url({ protocol: /^https?$/, error: "GITHUB_OAUTH_URL must be an http(s) URL" }).optional(),
     GITHUB_API_URL: z.url({ protocol: /^https?$/, error: "GITHUB_API_URL must be an http(s) URL" }).optional(),
+    GOOGLE_CLIENT_ID: z.string().trim().optional(),
+    GOOGLE_CLIENT_SECRET: z.string().trim().optional(),
     SESSION_LIFETIME_DAYS: days(30),
     SESSION_IDLE_DAYS: days(7),
     ALLOW_SIGNUP: z
@@ -114,11 +116,15 @@ const ConfigSchema = z
   .refine((c) => !c.GITHUB_CLIENT_ID || (c.GITHUB_CLIENT_SECRET?.length ?? 0) > 0, {
     error: "GITHUB_CLIENT_SECRET is not set but GITHUB_CLIENT_ID is (wrangler secret put GITHUB_CLIENT_SECRET)",
     path: ["GITHUB_CLIENT_SECRET"],
+  })
+  .refine((c) => !c.GOOGLE_CLIENT_ID || (c.GOOGLE_CLIENT_SECRET?.length ?? 0) > 0, {
+    error: "GOOGLE_CLIENT_SECRET is not set but GOOGLE_CLIENT_ID is (wrangler secret put GOOGLE_CLIENT_SECRET)",
+    path: ["GOOGLE_CLIENT_SECRET"],
   });
 
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
-/** True when APP_URL points at this machine: the only place dev-only helpers (mailbox, GitHub stand-in) run. */
+/** True when APP_URL points at this machine: the only place dev-only helpers (mailbox, stand-ins) run. */
 export function isLoopbackUrl(url: string): boolean {
   return LOOPBACK_HOSTS.has(new URL(url).hostname);
 }
@@ -134,6 +140,9 @@ export function isOutboxAllowedFor(appUrl: string): boolean {
 
 /** Where the local GitHub stand-in lives (served by this Worker, loopback only; see app/worker/github-stand-in.ts). */
 export const GITHUB_STAND_IN_PATH = "/dev/github";
+
+/** Where the local Google stand-in lives (served by this Worker, loopback only; see app/dev/google-stand-in.ts). */
+export const GOOGLE_STAND_IN_PATH = "/dev/google";
 
 export interface AppConfig {
   appUrl: string;
@@ -154,6 +163,8 @@ export interface AppConfig {
   totpEncryptionKeys: string[];
   /** Null when GitHub sign-in is off (no credentials, and not a local run with the stand-in). */
   github: GitHubConfig | null;
+  /** Null when Google sign-in is off (no credentials, and not a local run with the stand-in). */
+  google: GoogleConfig | null;
 }
 
 export interface GitHubConfig {
@@ -166,6 +177,25 @@ export interface GitHubConfig {
   /** The exact callback URL registered with the OAuth app; sent in both the authorize and token requests. */
   redirectUri: string;
   /** True when talking to the local stand-in rather than GitHub. */
+  standIn: boolean;
+}
+
+export interface GoogleConfig {
+  clientId: string;
+  clientSecret: string;
+  /** Where the browser is sent to sign in (Google's, or the local stand-in's). */
+  authorizationEndpoint: string;
+  /** Where the code is exchanged for tokens, server to server. */
+  tokenEndpoint: string;
+  /** The signing keys ID tokens are checked against. */
+  jwksUri: string;
+  /** The `iss` values an ID token may carry (Google uses two spellings of one issuer). */
+  issuers: string[];
+  /** The Google Identity Services script that shows One Tap. */
+  oneTapScriptUrl: string;
+  /** The exact redirect URI registered for the OAuth client; sent in both the authorize and token requests. */
+  redirectUri: string;
+  /** True when talking to the local stand-in rather than Google. */
   standIn: boolean;
 }
 
@@ -239,6 +269,7 @@ function parseConfig(env: Env): ConfigResult {
       },
       totpEncryptionKeys: c.TOTP_ENCRYPTION_KEY,
       github: githubConfig(c),
+      google: googleConfig(c),
     },
   };
 }
@@ -263,6 +294,38 @@ function githubConfig(c: z.infer<typeof ConfigSchema>): GitHubConfig | null {
     clientSecret: "latchkey-local-stand-in-secret",
     oauthUrl: standIn,
     apiUrl: `${standIn}/api`,
+    redirectUri,
+    standIn: true,
+  };
+}
+
+function googleConfig(c: z.infer<typeof ConfigSchema>): GoogleConfig | null {
+  const redirectUri = new URL("/auth/google/callback", c.APP_URL).href;
+  if (c.GOOGLE_CLIENT_ID) {
+    return {
+      clientId: c.GOOGLE_CLIENT_ID,
+      clientSecret: c.GOOGLE_CLIENT_SECRET!,
+      // Google's published OpenID configuration (https://accounts.google.com/.well-known/openid-configuration).
+      authorizationEndpoint: "https://accounts.google.com/o/oauth2/v2/auth",
+      tokenEndpoint: "https://oauth2.googleapis.com/token",
+      jwksUri: "https://www.googleapis.com/oauth2/v3/certs",
+      issuers: ["https://accounts.google.com", "accounts.google.com"],
+      oneTapScriptUrl: "https://accounts.google.com/gsi/client",
+      redirectUri,
+      standIn: false,
+    };
+  }
+  // No credentials: a local run talks to the stand-in this Worker serves; a deployment hides Google.
+  if (!isLoopbackUrl(c.APP_URL)) return null;
+  const standIn = new URL(GOOGLE_STAND_IN_PATH, c.APP_URL).href;
+  return {
+    clientId: "latchkey-local.apps.googleusercontent.com",
+    clientSecret: "latchkey-local-google-stand-in-secret",
+    authorizationEndpoint: `${standIn}/o/oauth2/v2/auth`,
+    tokenEndpoint: `${standIn}/token`,
+    jwksUri: `${standIn}/oauth2/v3/certs`,
+    issuers: [standIn],
+    oneTapScriptUrl: `${standIn}/gsi/client`,
     redirectUri,
     standIn: true,
   };

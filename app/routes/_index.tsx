@@ -1,11 +1,23 @@
-import type { MetaFunction } from "@remix-run/cloudflare";
-import { Link, useRouteLoaderData } from "@remix-run/react";
+import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { Link, useLoaderData, useRouteLoaderData } from "@remix-run/react";
 import type { loader as rootLoader } from "~/root";
+import { prepareOneTap } from "~/auth/google/one-tap.server";
+import { getSignedIn } from "~/auth/session.server";
+import { GoogleOneTap } from "~/components/google-one-tap";
+import { DEFAULT_REDIRECT } from "~/lib/safe-redirect";
 
 export const meta: MetaFunction = () => [{ title: "Latchkey · passwordless sign-in you own" }];
 
+/** Google One Tap for signed-out visitors, when Google sign-in is on. */
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const signedIn = (await getSignedIn(request, context)) !== null;
+  const { oneTap, headers } = await prepareOneTap(context, { request, signedIn });
+  return json({ oneTap }, { headers });
+}
+
 export default function Index() {
   const root = useRouteLoaderData<typeof rootLoader>("root");
+  const { oneTap } = useLoaderData<typeof loader>();
   return (
     <main id="main" className="page wide">
       <section className="hero">
@@ -24,6 +36,7 @@ export default function Index() {
           </Link>
         )}
       </section>
+      <GoogleOneTap settings={oneTap} redirectTo={DEFAULT_REDIRECT} />
       <section className="features" aria-label="How Latchkey keeps you safe">
         <div className="card">
           <h2>One-time links</h2>

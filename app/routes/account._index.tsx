@@ -11,6 +11,7 @@ import { isRecentlyAuthenticated, stepUpPath } from "~/auth/step-up.server";
 import { beginTotpEnrollment, disableTwoFactor } from "~/auth/two-factor.server";
 import { readForm } from "~/lib/form.server";
 import { formatDate } from "~/lib/dates";
+import { LinkedIdentities } from "~/components/linked-identities";
 
 export const meta: MetaFunction = () => [{ title: "Account & security · Latchkey" }];
 
@@ -26,7 +27,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return json({
     email: user.email,
     memberSince: user.createdAt.toISOString(),
-    identities: identities.map((i) => ({ id: i.id, login: i.login, name: i.name, linkedAt: i.linkedAt.toISOString() })),
+    identities: identities.map((i) => ({ ...i, linkedAt: i.linkedAt.toISOString() })),
     twoFactor: { enabled: twoFactor.enabled, enabledAt: twoFactor.enabledAt?.toISOString() ?? null, recoveryCodesLeft: twoFactor.recoveryCodesLeft },
     recentlyAuthenticated: isRecentlyAuthenticated(session, context.now()),
     sessions: sessions.map((s) => ({ ...s, createdAt: s.createdAt.toISOString(), lastSeenAt: s.lastSeenAt.toISOString() })),
@@ -68,11 +69,14 @@ export async function action({ request, context }: ActionFunctionArgs) {
         notice: revoked === 0 ? "You weren't signed in anywhere else." : `Signed out ${revoked} other ${revoked === 1 ? "session" : "sessions"}.`,
       });
     }
-    case "unlink-github": {
-      const { ok } = await unlinkIdentity(context, { userId: user.id, identityId: form.get("identityId"), client: context.client });
-      return ok
-        ? json<ActionData>({ notice: "GitHub is unlinked. You can still sign in with your email, or link GitHub again by continuing with it." })
-        : json<ActionData>({ error: "That GitHub account isn't linked to your account." }, { status: 404 });
+    case "unlink-github":
+    case "unlink-identity": {
+      const unlinked = await unlinkIdentity(context, { userId: user.id, identityId: form.get("identityId"), client: context.client });
+      if (!unlinked.ok) return json<ActionData>({ error: "That account isn't linked to your account." }, { status: 404 });
+      const provider = unlinked.provider === "google" ? "Google" : "GitHub";
+      return json<ActionData>({
+        notice: `${provider} is unlinked. You can still sign in with your email, or link ${provider} again by continuing with it.`,
+      });
     }
     case "setup-2fa": {
       // Also behind step-up: a stolen session that turned 2FA on would lock the owner out of their account.
@@ -129,35 +133,9 @@ export default function Account() {
         <dl className="details">
           <dt>Email</dt>
           <dd data-testid="account-email">{data.email}</dd>
-          <dt>GitHub</dt>
+          <dt>Linked accounts</dt>
           <dd>
-            {data.identities.length === 0 ? (
-              "Not linked"
-            ) : (
-              <ul className="plain-list" data-testid="linked-identities">
-                {data.identities.map((identity) => (
-                  <li key={identity.id}>
-                    <Form method="post" className="inline-form">
-                      <input type="hidden" name="identityId" value={identity.id} />
-                      <span>
-                        @{identity.login}
-                        {identity.name ? ` (${identity.name})` : ""}
-                      </span>
-                      <button
-                        type="submit"
-                        name="intent"
-                        value="unlink-github"
-                        className="link-button"
-                        disabled={busy}
-                        aria-label={`Unlink GitHub account @${identity.login}`}
-                      >
-                        Unlink
-                      </button>
-                    </Form>
-                  </li>
-                ))}
-              </ul>
-            )}
+            <LinkedIdentities identities={data.identities} busy={Boolean(busy)} />
           </dd>
           <dt>Member since</dt>
           <dd>{formatDate(data.memberSince)}</dd>
@@ -331,7 +309,7 @@ export default function Account() {
 
       <section className="card stack danger-zone" aria-labelledby="delete">
         <h2 id="delete">Delete account</h2>
-        <p>Deletes your account, sessions, linked GitHub account and two-factor settings. This can't be undone.</p>
+        <p>Deletes your account, sessions, linked GitHub and Google accounts and two-factor settings. This can't be undone.</p>
         <p>
           <Link className="button danger-outline" to="/account/delete">
             Delete my account…

@@ -12,6 +12,9 @@ import { passThroughRetryAfter } from "~/lib/route-headers";
 import { DEFAULT_REDIRECT, safeRedirectPath } from "~/lib/safe-redirect";
 import { CardPage } from "~/components/card-page";
 import { PasskeySignIn } from "~/components/passkeys";
+import { prepareOneTap } from "~/auth/google/one-tap.server";
+import { GoogleOneTap } from "~/components/google-one-tap";
+import { ProviderButtons } from "~/components/provider-buttons";
 
 export const headers = passThroughRetryAfter;
 
@@ -21,12 +24,18 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const redirectTo = safeRedirectPath(new URL(request.url).searchParams.get("redirectTo"));
   // Already signed in: nothing to do here.
   if (await getSignedIn(request, context)) throw redirect(redirectTo, { status: 303 });
-  return {
-    redirectTo,
-    // Shown only when GitHub sign-in is configured (or the local stand-in runs).
-    github: context.config.github !== null,
-    githubCancelled: new URL(request.url).searchParams.get("github") === "cancelled",
-  };
+  const params = new URL(request.url).searchParams;
+  const { oneTap, headers } = await prepareOneTap(context, { request, signedIn: false });
+  return json(
+    {
+      redirectTo,
+      // Shown only when configured (or when the local stand-ins run).
+      providers: (["github", "google"] as const).filter((provider) => context.config[provider] !== null),
+      cancelled: params.get("github") === "cancelled" ? ("github" as const) : params.get("google") === "cancelled" ? ("google" as const) : null,
+      oneTap,
+    },
+    { headers },
+  );
 }
 
 type ActionData =
@@ -61,7 +70,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function Login() {
-  const { redirectTo, github, githubCancelled } = useLoaderData<typeof loader>();
+  const { redirectTo, providers, cancelled, oneTap } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>() as ActionData | undefined;
   const navigation = useNavigation();
   const sending = navigation.state !== "idle" && navigation.formAction?.startsWith("/login");
@@ -94,26 +103,9 @@ export default function Login() {
       <p className="lead">
         Enter your email and we'll send you a link and a code to sign in. New here? The same email creates your account.
       </p>
-      {githubCancelled && !actionData ? (
-        <div className="alert error" role="alert">
-          GitHub sign-in was cancelled. Try again, or use your email below.
-        </div>
-      ) : null}
-      <PasskeySignIn redirectTo={redirectTo === DEFAULT_REDIRECT ? null : redirectTo} divider={!github} />
-      {github ? (
-        <>
-          {/* A plain link: the redirect to GitHub works without JavaScript. */}
-          <a
-            className="button secondary full"
-            href={redirectTo === DEFAULT_REDIRECT ? "/auth/github" : `/auth/github?redirectTo=${encodeURIComponent(redirectTo)}`}
-          >
-            Continue with GitHub
-          </a>
-          <p className="divider">
-            <span>or</span>
-          </p>
-        </>
-      ) : null}
+      <PasskeySignIn redirectTo={redirectTo === DEFAULT_REDIRECT ? null : redirectTo} divider={providers.length === 0} />
+      <ProviderButtons providers={providers} redirectTo={redirectTo} cancelled={actionData ? null : cancelled} />
+      <GoogleOneTap settings={oneTap} redirectTo={redirectTo} />
       {actionData?.status === "mail-failed" ? (
         <div className="alert error" role="alert">
           We couldn't send the email just now. Nothing was sent; please try again in a moment.

@@ -24,6 +24,7 @@ export async function purgeExpiredRows(d1: D1Database, now: Date, idleMs: number
     auth_events: d1.prepare(`DELETE FROM auth_events WHERE created_at < ?1`).bind(at - AUTH_EVENT_RETENTION_MS),
     // Unconfirmed 2FA enrollments are useless after 10 minutes; a day's grace keeps this simple.
     totp_credentials: d1.prepare(`DELETE FROM totp_credentials WHERE enabled_at IS NULL AND created_at < ?1`).bind(at - TOKEN_GRACE_MS),
+    spent_nonces: d1.prepare(`DELETE FROM spent_nonces WHERE expires_at < ?1`).bind(at),
     outbox_messages: d1.prepare(`DELETE FROM outbox_messages WHERE sent_at < ?1`).bind(at - 7 * TOKEN_GRACE_MS),
   };
   const results = await d1.batch(Object.values(statements));

@@ -29,6 +29,7 @@ describe("the daily purge", () => {
       session.bind("alive", now - DAY, now + 29 * DAY, now - 60_000),
       env.DB.prepare("INSERT INTO pending_sign_ins (id, user_id, method, created_at, expires_at) VALUES ('old', 'usr_1', 'link', ?1, ?2)").bind(now - DAY, now - DAY + 600_000),
       env.DB.prepare("INSERT INTO pending_sign_ins (id, user_id, method, created_at, expires_at) VALUES ('new', 'usr_1', 'link', ?1, ?2)").bind(now, now + 600_000),
+      env.DB.prepare("INSERT INTO spent_nonces (id, expires_at) VALUES ('spent-and-expired', ?1), ('spent-recently', ?2)").bind(now - 1, now + 600_000),
       event.bind(now - 181 * DAY),
       event.bind(now - 179 * DAY),
       env.DB.prepare("INSERT INTO passkey_challenges (id, purpose, created_at, expires_at) VALUES ('stale', 'sign-in', ?1, ?2)").bind(now - 600_000, now - 300_000),
@@ -42,6 +43,7 @@ describe("the daily purge", () => {
     expect(await ids("verification_tokens", "token_hash")).toEqual(["expired-just-now", "live"]);
     expect(await ids("sessions", "id")).toEqual(["alive"]);
     expect(await ids("pending_sign_ins", "id")).toEqual(["new"]);
+    expect(await ids("spent_nonces", "id")).toEqual(["spent-recently"]);
     expect(await count("auth_events")).toBe(1);
     expect(await ids("passkey_challenges", "id")).toEqual(["fresh"]);
     expect(await count("users")).toBe(1);

@@ -35,6 +35,34 @@ describe("readConfig", () => {
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.problems.join("\n")).toMatch(message);
   });
+
+  it("turns Google sign-in on with both Google settings, and asks for the secret when only the id is set", () => {
+    const on = parse({ GOOGLE_CLIENT_ID: "1234.apps.googleusercontent.com", GOOGLE_CLIENT_SECRET: "s3cret" });
+    expect(on.ok && on.config.google).toMatchObject({
+      clientId: "1234.apps.googleusercontent.com",
+      authorizationEndpoint: "https://accounts.google.com/o/oauth2/v2/auth",
+      tokenEndpoint: "https://oauth2.googleapis.com/token",
+      jwksUri: "https://www.googleapis.com/oauth2/v3/certs",
+      issuers: ["https://accounts.google.com", "accounts.google.com"],
+      redirectUri: "https://latchkey.test/auth/google/callback",
+      standIn: false,
+    });
+    const missing = parse({ GOOGLE_CLIENT_ID: "1234.apps.googleusercontent.com" });
+    expect(missing.ok).toBe(false);
+    if (!missing.ok) expect(missing.problems.join("\n")).toMatch(/GOOGLE_CLIENT_SECRET is not set/);
+  });
+
+  it("uses the Google stand-in only for a loopback APP_URL without Google credentials", () => {
+    const deployed = parse({});
+    expect(deployed.ok && deployed.config.google).toBeNull();
+    const local = parse({ APP_URL: "http://localhost:8795" });
+    expect(local.ok && local.config.google).toMatchObject({
+      standIn: true,
+      issuers: ["http://localhost:8795/dev/google"],
+      jwksUri: "http://localhost:8795/dev/google/oauth2/v3/certs",
+      oneTapScriptUrl: "http://localhost:8795/dev/google/gsi/client",
+    });
+  });
 });
 
 describe("placeholders from the shipped wrangler.toml", () => {

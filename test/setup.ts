@@ -6,6 +6,13 @@ import { applyD1Migrations, env } from "cloudflare:test";
 import { afterEach, beforeAll, beforeEach, expect, vi } from "vitest";
 
 const TABLES = [
+  "oauth_refresh_tokens",
+  "oauth_grants",
+  "oauth_authorization_codes",
+  "oauth_authorization_requests",
+  "oauth_consents",
+  "oauth_signing_keys",
+  "oauth_clients",
   "auth_events",
   "code_lockouts",
   "sessions",

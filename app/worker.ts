@@ -19,8 +19,9 @@ import { securityHeaders } from "./worker/middleware/security-headers";
 import { sameOriginPosts } from "./worker/middleware/same-origin-posts";
 import { formBodies } from "./worker/middleware/form-bodies";
 import { renderStatusPage, type StatusPage } from "./worker/status-page";
-import { purgeExpiredRows } from "./worker/purge";
+import { purgeExpiredRows, rotateKeysIfDue } from "./worker/purge";
 import { githubStandIn } from "./worker/github-stand-in";
+import { oidcProvider } from "./provider/app";
 
 const MAX_BODY_BYTES = 16 * 1024;
 
@@ -115,6 +116,10 @@ app.all(`${GITHUB_STAND_IN_PATH}/*`, async (c, next) => {
   return githubStandIn.fetch(c.req.raw, { kv: c.env.RATE_LIMITS, github, stylesheet });
 });
 
+// The OpenID Connect provider's JSON endpoints (discovery, JWKS, token, userinfo, revoke): called by
+// other apps' servers, so mounted before the same-origin and form-only checks meant for our pages.
+app.route("/", oidcProvider());
+
 app.use(
   sameOriginPosts({
     onRejected: (c) =>
@@ -203,5 +208,7 @@ export default {
     }
     const purged = await purgeExpiredRows(env.DB, new Date(controller.scheduledTime), result.config.sessionIdleMs);
     console.log(`purged ${JSON.stringify(purged)}`);
+    const rotated = await rotateKeysIfDue(env.DB, new Date(controller.scheduledTime), result.config);
+    if (rotated.created.length) console.log(`rotated signing keys: ${rotated.created.join(", ")}`);
   },
 } satisfies ExportedHandler<Env>;

@@ -86,6 +86,7 @@ CREATE TABLE `oauth_refresh_tokens` (
 	`grant_id` text NOT NULL,
 	`created_at` integer NOT NULL,
 	`used_at` integer,
+	`replaced_by` text,
 	FOREIGN KEY (`grant_id`) REFERENCES `oauth_grants`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint

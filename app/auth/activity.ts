@@ -50,6 +50,8 @@ export const ACTIVITY_WORDS: Record<string, (detail: string | null) => string> =
   code_failed: () => "Entered a wrong sign-in code",
   code_burned: () => "A sign-in code was disabled after too many wrong tries",
   code_lockout: () => "Code sign-in was paused after repeated wrong codes",
+  app_authorized: (d) => (d?.startsWith("consent: ") ? `Allowed ${d.slice(9)} to use your account` : `Signed in to ${d ?? "an app"}`),
+  app_access_revoked: (d) => `Revoked ${d ?? "an app"}'s access`,
 };
 
 /** One log entry in words, or null for entries that aren't shown to the account holder. */

@@ -379,6 +379,9 @@ export const oauthRefreshTokens = sqliteTable(
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
     // Set when it was exchanged for its successor. Kept (with the grant) so reuse is recognised.
     usedAt: integer("used_at", { mode: "timestamp_ms" }),
+    // The successor's id, written by the same statement that marks this one used: the successor is
+    // inserted only if this request's mark is the one that stuck.
+    replacedBy: text("replaced_by"),
   },
   (t) => [index("oauth_refresh_tokens_grant_id_idx").on(t.grantId)],
 );

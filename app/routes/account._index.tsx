@@ -6,12 +6,18 @@ import { isRecentlyAuthenticated, stepUpPath } from "~/auth/step-up.server";
 import { beginTotpEnrollment, disableTwoFactor } from "~/auth/two-factor.server";
 import { readForm } from "~/lib/form.server";
 import { formatDate } from "~/lib/dates";
+import { listConnectedApps } from "~/provider/grants.server";
+import { revokeAppAccess } from "~/provider/consents.server";
+import { ConnectedApps } from "~/components/connected-apps";
 
 export const meta: MetaFunction = () => [{ title: "Account & security · Latchkey" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user, session, github } = await requireSignedIn(request, context);
-  const { twoFactor, sessions, activity } = await loadAccountOverview(context, { userId: user.id, currentSessionId: session.id });
+  const [{ twoFactor, sessions, activity }, apps] = await Promise.all([
+    loadAccountOverview(context, { userId: user.id, currentSessionId: session.id }),
+    listConnectedApps(context, user.id),
+  ]);
   return {
     email: user.email,
     memberSince: user.createdAt.toISOString(),
@@ -20,6 +26,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     recentlyAuthenticated: isRecentlyAuthenticated(session, context.now()),
     sessions: sessions.map((s) => ({ ...s, createdAt: s.createdAt.toISOString(), lastSeenAt: s.lastSeenAt.toISOString() })),
     activity: activity.map((a) => ({ ...a, at: a.at.toISOString() })),
+    apps: apps.map((a) => ({ clientId: a.clientId, name: a.name, scope: a.scope, lastUsedAt: a.lastUsedAt?.toISOString() ?? null })),
   };
 }
 
@@ -54,6 +61,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
       return ok
         ? json<ActionData>({ notice: "GitHub is unlinked. You can still sign in with your email, or link GitHub again by continuing with it." })
         : json<ActionData>({ error: "No GitHub account was linked." }, { status: 404 });
+    }
+    case "revoke-app": {
+      const clientId = form.get("clientId");
+      const { ok } = typeof clientId === "string" ? await revokeAppAccess(context, { userId: user.id, clientId, client }) : { ok: false };
+      return ok
+        ? json<ActionData>({ notice: "That app's access is revoked: it's signed out, and will ask you to sign in again." })
+        : json<ActionData>({ error: "That app had no access to revoke." }, { status: 404 });
     }
     case "setup-2fa": {
       // Also behind step-up: a stolen session that turned 2FA on would lock the owner out of their account.
@@ -212,6 +226,8 @@ export default function Account() {
           <p className="muted small">You're not signed in anywhere else.</p>
         )}
       </section>
+
+      <ConnectedApps apps={data.apps} busy={busy ?? false} />
 
       <section className="card stack" aria-labelledby="activity">
         <h2 id="activity">Recent activity</h2>

@@ -16,10 +16,13 @@ export const headers = passThroughRetryAfter;
 
 export const meta: MetaFunction = () => [{ title: "Confirm it's you · Latchkey" }];
 
-/** Only account pages are worth coming back to; anything else lands on the account page. */
+/**
+ * Only account pages are worth coming back to, and an app's sign-in request waiting for a fresh sign-in
+ * (prompt=login, max_age); anything else lands on the account page.
+ */
 function nextPath(value: unknown): string {
   const path = safeRedirectPath(value, "/account");
-  return path.startsWith("/account") ? path : "/account";
+  return path.startsWith("/account") || path.startsWith("/oauth/authorize?") ? path : "/account";
 }
 
 function confirmed(next: unknown): never {

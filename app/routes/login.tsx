@@ -16,11 +16,15 @@ export const headers = passThroughRetryAfter;
 export const meta: MetaFunction = () => [{ title: "Sign in · Latchkey" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const redirectTo = safeRedirectPath(new URL(request.url).searchParams.get("redirectTo"));
+  const params = new URL(request.url).searchParams;
+  const redirectTo = safeRedirectPath(params.get("redirectTo"));
   // Already signed in: nothing to do here.
   if (await getSignedIn(request, context)) throw redirect(redirectTo, { status: 303 });
+  // ?email= prefills the address: an app's login_hint arrives this way from /oauth/authorize.
+  const hint = checkEmail(params.get("email"));
   return {
     redirectTo,
+    email: hint.ok ? hint.email : undefined,
     // Shown only when GitHub sign-in is configured (or the local stand-in runs).
     github: context.config.github !== null,
     githubCancelled: new URL(request.url).searchParams.get("github") === "cancelled",
@@ -58,7 +62,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function Login() {
-  const { redirectTo, github, githubCancelled } = useLoaderData<typeof loader>();
+  const { redirectTo, github, githubCancelled, email } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>() as ActionData | undefined;
   const navigation = useNavigation();
   const sending = navigation.state !== "idle" && navigation.formAction?.startsWith("/login");
@@ -130,7 +134,7 @@ export default function Login() {
           inputMode="email"
           required
           maxLength={254}
-          defaultValue={actionData?.status === "invalid" ? actionData.email : undefined}
+          defaultValue={actionData?.status === "invalid" ? actionData.email : email}
           error={actionData?.status === "invalid" ? actionData.error : undefined}
         />
         <button type="submit" className="full" disabled={sending}>

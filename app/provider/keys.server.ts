@@ -53,11 +53,14 @@ export function jwksDocument(rows: SigningKeyRow[]): { keys: JWK[] } {
 }
 
 /**
- * Which published key signs for `alg`: the newest one that has been published for KEY_PUBLISH_AHEAD_MS,
- * or, before any has (a fresh deployment), the oldest. Null when there is none yet.
+ * Which published key signs for `alg`. Only a key that stays published for a whole token lifetime more
+ * may sign (a token must stay verifiable until it expires); among those, the newest one published for
+ * KEY_PUBLISH_AHEAD_MS, or, before any has been (a fresh deployment, an emergency rotation), the oldest.
+ * Null when there is none yet.
  */
 export function pickSigningKey(rows: SigningKeyRow[], alg: SigningAlg, now: Date): SigningKeyRow | null {
-  const candidates = rows.filter((row) => row.alg === alg);
+  const lastSigningMoment = now.getTime() + TOKEN_LIFETIME_S * 1000 + 60_000;
+  const candidates = rows.filter((row) => row.alg === alg && (row.retireAt === null || row.retireAt.getTime() > lastSigningMoment));
   const mature = candidates.filter((row) => row.createdAt.getTime() <= now.getTime() - KEY_PUBLISH_AHEAD_MS);
   return mature.at(-1) ?? candidates[0] ?? null;
 }
@@ -86,7 +89,8 @@ export async function ensureSuccessorKeys(deps: KeyDeps, rows: SigningKeyRow[]):
 
 /** The signer for `alg` among `rows` (the published keys, read in the caller's batch). */
 export async function signerFor(deps: KeyDeps, rows: SigningKeyRow[], alg: SigningAlg): Promise<Signer> {
-  const row = pickSigningKey(await ensureSuccessorKeys(deps, rows), alg, deps.now())!;
+  const row = pickSigningKey(await ensureSuccessorKeys(deps, rows), alg, deps.now());
+  if (!row) throw new Error(`no ${alg} signing key`); // ensureSuccessorKeys always leaves one
   let key = privateKeys.get(row.id);
   if (!key) {
     key = openPrivateJwk(deps.config.totpEncryptionKeys, row).then((jwk) => importJWK(jwk, row.alg) as Promise<CryptoKey>);

@@ -44,7 +44,7 @@ export function publishedKeysQuery(db: Database, now: Date) {
     .select()
     .from(oauthSigningKeys)
     .where(or(isNull(oauthSigningKeys.retireAt), gt(oauthSigningKeys.retireAt, now)))
-    .orderBy(asc(oauthSigningKeys.createdAt), asc(oauthSigningKeys.id));
+    .orderBy(asc(oauthSigningKeys.createdAt), asc(oauthSigningKeys.alg), asc(oauthSigningKeys.id));
 }
 
 /** The JWKS document for `rows`: public keys only, each with its kid, alg and use. */

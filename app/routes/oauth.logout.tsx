@@ -29,7 +29,10 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   if (!signedIn && logout.returnTo) {
     return json(sendToApp(request, { location: logout.returnTo, clientName: logout.clientName }));
   }
-  return json({ kind: "page" as const, signedIn: signedIn !== null, email: signedIn?.user.email ?? null, ...logout });
+  return json(
+    { kind: "page" as const, signedIn: signedIn !== null, email: signedIn?.user.email ?? null, ...logout },
+    { status: logout.problem ? 400 : 200 },
+  );
 }
 
 /** Signs out of Latchkey (every app's grants from this session end with it), then back to the GET. */

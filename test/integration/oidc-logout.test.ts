@@ -66,7 +66,7 @@ describe("GET /oauth/logout (RP-initiated logout)", () => {
     const other = await registerClient();
     const { tokens } = await signInToApp(client);
     const [header, payload] = tokens.id_token!.split(".");
-    const cases = [
+    const cases: Record<string, string>[] = [
       { post_logout_redirect_uri: POST_LOGOUT_URI },
       { id_token_hint: `${header}.${payload}.AAAA`, post_logout_redirect_uri: POST_LOGOUT_URI },
       { id_token_hint: tokens.id_token!, client_id: other.id, post_logout_redirect_uri: POST_LOGOUT_URI },

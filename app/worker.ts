@@ -22,6 +22,7 @@ import { renderStatusPage, type StatusPage } from "./worker/status-page";
 import { purgeExpiredRows, rotateKeysIfDue } from "./worker/purge";
 import { githubStandIn } from "./worker/github-stand-in";
 import { oidcProvider } from "./provider/app";
+import { DEMO_RP_PATH, demoRelyingParty } from "./dev/rp/app";
 
 const MAX_BODY_BYTES = 16 * 1024;
 
@@ -115,6 +116,12 @@ app.all(`${GITHUB_STAND_IN_PATH}/*`, async (c, next) => {
   if (!github?.standIn || !isLoopbackUrl(c.req.url)) return next();
   return githubStandIn.fetch(c.req.raw, { kv: c.env.RATE_LIMITS, github, stylesheet });
 });
+
+// The demo relying party (app/dev/rp): only for a loopback APP_URL and a request to a loopback host.
+const demoRp = demoRelyingParty();
+app.all(`${DEMO_RP_PATH}/*`, (c, next) =>
+  isLoopbackUrl(c.get("config").appUrl) && isLoopbackUrl(c.req.url) ? demoRp.fetch(c.req.raw, { appUrl: c.get("config").appUrl, stylesheet }) : next(),
+);
 
 // The OpenID Connect provider's JSON endpoints (discovery, JWKS, token, userinfo, revoke): called by
 // other apps' servers, so mounted before the same-origin and form-only checks meant for our pages.

@@ -50,7 +50,12 @@ const SINGLE_VALUED = ["grant_type", "code", "redirect_uri", "code_verifier", "r
  */
 async function authenticate(deps: TokenDeps, request: EndpointRequest): Promise<{ ok: true; client: OAuthClient } | { ok: false; answer: EndpointAnswer }> {
   const limit = { name: "client-auth", subject: request.client.ip ?? "unknown", rate: deps.config.limits.ipVerify };
-  const gate = await rateLimitReached({ kv: deps.kv, now: deps.now() }, limit);
+  // The KV read and the D1 lookup run side by side; over the limit, the answer is 429 whatever the
+  // credentials were, so checking them first reveals nothing.
+  const [gate, result] = await Promise.all([
+    rateLimitReached({ kv: deps.kv, now: deps.now() }, limit),
+    authenticateClient(deps.db, { authorization: request.authorization, form: request.form }),
+  ]);
   if (!gate.ok) {
     recordAuthEvent(deps, { type: "rate_limited", detail: "client-auth", client: request.client });
     return {
@@ -60,7 +65,6 @@ async function authenticate(deps: TokenDeps, request: EndpointRequest): Promise<
       }),
     };
   }
-  const result = await authenticateClient(deps.db, { authorization: request.authorization, form: request.form });
   if (result.ok) return result;
   if (result.error === "invalid_request") return { ok: false, answer: error(400, "invalid_request", result.description) };
   await consumeRateLimit({ kv: deps.kv, now: deps.now(), waitUntil: deps.waitUntil }, limit);

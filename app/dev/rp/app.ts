@@ -72,14 +72,18 @@ function tokenRequest(c: Context<DemoEnv>, form: Record<string, string>) {
   });
 }
 
-function readSession(c: Context<DemoEnv>): Session | null {
-  const raw = getCookie(c, SESSION_COOKIE);
+/** A cookie's JSON, or null when it's missing or mangled. */
+function parseJson<T>(raw: string | undefined): T | null {
   if (!raw) return null;
   try {
-    return JSON.parse(raw) as Session;
+    return JSON.parse(raw) as T;
   } catch {
     return null;
   }
+}
+
+function readSession(c: Context<DemoEnv>): Session | null {
+  return parseJson<Session>(getCookie(c, SESSION_COOKIE));
 }
 
 function saveSession(c: Context<DemoEnv>, session: Session) {
@@ -176,7 +180,7 @@ export function demoRelyingParty() {
   app.get("/callback", async (c) => {
     const raw = getCookie(c, FLOW_COOKIE);
     deleteCookie(c, FLOW_COOKIE, { path: DEMO_RP_PATH });
-    const flow = raw ? (JSON.parse(raw) as { state: string; nonce: string; verifier: string }) : null;
+    const flow = parseJson<{ state: string; nonce: string; verifier: string }>(raw);
     const params = new URL(c.req.url).searchParams;
     if (!flow || params.get("state") !== flow.state) return problem(c, 400, "The state doesn't match this browser's sign-in. Start again.");
     if (params.get("iss") !== c.env.appUrl) return problem(c, 400, "The response didn't come from this Latchkey (iss).");

@@ -77,6 +77,21 @@ describe("POST /oauth/token: redeeming a code", () => {
     expect(decodeJwt(tokens.id_token!).aud).toBe(client.id);
   });
 
+  it("gives an API verifying access tokens as the README shows its own tokens, and refuses another audience's", async () => {
+    const client = await registerClient({ audience: "https://api.example" });
+    const other = await registerClient({ audience: "https://other-api.example" });
+    const { tokens } = await signInToApp(client);
+    const { tokens: foreign } = await signInToApp(other);
+    const options = { issuer: "https://latchkey.test", audience: "https://api.example", typ: "at+jwt", algorithms: ["ES256", "EdDSA"] };
+    const { payload } = await jwtVerify(tokens.access_token, await jwks(), options);
+    expect(payload.scope).toBe("openid email profile offline_access");
+    await expect(jwtVerify(foreign.access_token, await jwks(), options)).rejects.toMatchObject({ code: "ERR_JWT_CLAIM_VALIDATION_FAILED", claim: "aud" });
+    // …and one past its ten minutes.
+    await expect(jwtVerify(tokens.access_token, await jwks(), { ...options, currentDate: new Date(Date.now() + 601_000) })).rejects.toMatchObject({
+      code: "ERR_JWT_EXPIRED",
+    });
+  });
+
   it("signs with EdDSA for a client registered for it", async () => {
     const client = await registerClient({ signingAlg: "EdDSA" });
     const { tokens } = await signInToApp(client);

@@ -14,6 +14,7 @@ import { sendSecurityNotice } from "./notices.server";
 import { ACTIVITY_WORDS, describeActivity, describeSignInMethod } from "./activity";
 import { findTokenByHash, tokenProblem, type TokenProblem } from "./verification.server";
 import { twoFactorStatusQuery, type TwoFactorStatus } from "./two-factor.server";
+import { connectedAppsQuery, type ConnectedApp } from "~/provider/grants.server";
 
 export interface AccountDeps {
   db: Database;
@@ -72,17 +73,18 @@ function sessionsQuery(deps: Pick<AccountDeps, "db" | "config" | "now">, { userI
 
 /**
  * Everything the account page shows besides the profile, read in one D1 batch (one round trip):
- * 2FA status, live sessions, recent activity.
+ * 2FA status, live sessions, recent activity, apps signed in to (app/provider).
  */
 export async function loadAccountOverview(
   deps: Pick<AccountDeps, "db" | "config" | "now">,
   input: { userId: string; currentSessionId: string },
-): Promise<{ twoFactor: TwoFactorStatus; sessions: SessionListing[]; activity: ActivityItem[] }> {
+): Promise<{ twoFactor: TwoFactorStatus; sessions: SessionListing[]; activity: ActivityItem[]; apps: ConnectedApp[] }> {
   const twoFactor = twoFactorStatusQuery(deps.db, input.userId);
   const sessions = sessionsQuery(deps, input);
   const activity = activityQuery(deps.db, input.userId);
-  const [a, b, c] = await deps.db.$client.batch([twoFactor.statement, sessions.statement, activity.statement]);
-  return { twoFactor: twoFactor.read(a!), sessions: sessions.read(b!), activity: activity.read(c!) };
+  const apps = connectedAppsQuery(deps, { userId: input.userId, now: deps.now() });
+  const [a, b, c, d] = await deps.db.$client.batch([twoFactor.statement, sessions.statement, activity.statement, apps.statement]);
+  return { twoFactor: twoFactor.read(a!), sessions: sessions.read(b!), activity: activity.read(c!), apps: apps.read(d!) };
 }
 
 /** Signs out one of this user's sessions. Someone else's session id simply matches nothing. */

@@ -8,7 +8,8 @@
  * or refresh token, and the statements after it act only on the row that this request's stamp marked,
  * so two parallel redemptions can never both win (TOK-3, OP-3, OP-4).
  */
-import { and, desc, eq, gt, inArray, isNotNull, isNull, like, lte, max, or, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull, like, lte, sql } from "drizzle-orm";
+import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import {
   oauthAuthorizationCodes as codes,
   oauthClients,
@@ -22,7 +23,7 @@ import type { Database } from "~/lib/db.server";
 import type { AppConfig } from "~/lib/env.server";
 import { generateId, generateToken, sha256Hex } from "~/lib/crypto.server";
 import { isLiveSession, latestGitHub, touchSession } from "~/auth/session.server";
-import type { ClaimsSource } from "./claims";
+import { formatScope, scopeWords, type ClaimsSource } from "./claims";
 import { publishedKeysQuery, type SigningKeyRow } from "./keys.server";
 import type { AuthorizationFacts } from "./tokens.server";
 
@@ -329,39 +330,37 @@ export interface ConnectedApp {
   lastUsedAt: Date | null;
 }
 
-/** Apps this person signed into with a session that's still alive, or gave consent to: one query. */
-export async function listConnectedApps(deps: GrantDeps, userId: string): Promise<ConnectedApp[]> {
-  const now = deps.now();
-  const { db } = deps;
-  const liveGrants = db
-    .select({ clientId: grants.clientId, scope: grants.scope, lastUsedAt: grants.lastUsedAt })
-    .from(grants)
-    .innerJoin(sessions, eq(sessions.id, grants.sessionId))
-    .where(and(eq(grants.userId, userId), isLiveSession(now, deps.config)))
-    .as("live_grants");
-  const rows = await db
-    .select({
-      clientId: oauthClients.id,
-      name: oauthClients.name,
-      firstParty: oauthClients.firstParty,
-      consented: oauthConsents.scope,
-      granted: sql<string | null>`group_concat(${liveGrants.scope}, ' ')`,
-      lastUsedAt: max(liveGrants.lastUsedAt),
-    })
-    .from(oauthClients)
-    .leftJoin(liveGrants, eq(liveGrants.clientId, oauthClients.id))
-    .leftJoin(oauthConsents, and(eq(oauthConsents.clientId, oauthClients.id), eq(oauthConsents.userId, userId)))
-    .where(and(isNull(oauthClients.disabledAt), or(isNotNull(liveGrants.clientId), isNotNull(oauthConsents.userId))))
-    .groupBy(oauthClients.id)
-    .orderBy(desc(max(liveGrants.lastUsedAt)), oauthClients.name);
-  return rows.map((row) => ({
-    clientId: row.clientId,
-    name: row.name,
-    firstParty: row.firstParty,
-    scope: [row.consented, row.granted].filter(Boolean).join(" "),
-    lastUsedAt: row.lastUsedAt === null ? null : new Date(Number(row.lastUsedAt)),
-  }));
+/**
+ * Apps this person signed into with a session that's still alive, or gave consent to: a statement and
+ * its reader, so the account page reads it in its one D1 batch. Written with drizzle's `sql` template
+ * (values next to where they are used) and rendered by drizzle's dialect, because that batch is D1's.
+ */
+export function connectedAppsQuery(deps: Pick<GrantDeps, "db" | "config">, { userId, now }: { userId: string; now: Date }) {
+  const idleCutoff = now.getTime() - deps.config.sessionIdleMs;
+  const query = dialect.sqlToQuery(sql`
+    SELECT c.id AS client_id, c.name AS name, c.first_party AS first_party, consent.scope AS consented,
+      (SELECT group_concat(g.scope, ' ') FROM ${grants} g JOIN ${sessions} s ON s.id = g.session_id
+        WHERE g.client_id = c.id AND g.user_id = ${userId} AND s.expires_at > ${now.getTime()} AND s.last_seen_at > ${idleCutoff}) AS granted,
+      (SELECT max(g.last_used_at) FROM ${grants} g JOIN ${sessions} s ON s.id = g.session_id
+        WHERE g.client_id = c.id AND g.user_id = ${userId} AND s.expires_at > ${now.getTime()} AND s.last_seen_at > ${idleCutoff}) AS last_used_at
+    FROM ${oauthClients} c
+    LEFT JOIN ${oauthConsents} consent ON consent.client_id = c.id AND consent.user_id = ${userId}
+    WHERE c.disabled_at IS NULL AND (consent.user_id IS NOT NULL OR granted IS NOT NULL)
+    ORDER BY last_used_at DESC, c.name`);
+  const statement = deps.db.$client.prepare(query.sql).bind(...query.params);
+  type Row = { client_id: string; name: string; first_party: number; consented: string | null; granted: string | null; last_used_at: number | null };
+  const read = (result: D1Result): ConnectedApp[] =>
+    (result.results as Row[]).map((row) => ({
+      clientId: row.client_id,
+      name: row.name,
+      firstParty: row.first_party === 1,
+      scope: formatScope([...scopeWords(row.consented), ...scopeWords(row.granted)]),
+      lastUsedAt: row.last_used_at === null ? null : new Date(row.last_used_at),
+    }));
+  return { statement, read };
 }
+
+const dialect = new SQLiteAsyncDialect();
 
 /** "Revoke access" for one app: its grants (and so its refresh tokens) for this person, in one batch with `extra`. */
 export function revokeAppGrantsStatements(db: Database, { userId, clientId }: { userId: string; clientId: string }) {

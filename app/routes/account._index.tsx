@@ -6,7 +6,6 @@ import { isRecentlyAuthenticated, stepUpPath } from "~/auth/step-up.server";
 import { beginTotpEnrollment, disableTwoFactor } from "~/auth/two-factor.server";
 import { readForm } from "~/lib/form.server";
 import { formatDate } from "~/lib/dates";
-import { listConnectedApps } from "~/provider/grants.server";
 import { revokeAppAccess } from "~/provider/consents.server";
 import { ConnectedApps } from "~/components/connected-apps";
 
@@ -14,10 +13,7 @@ export const meta: MetaFunction = () => [{ title: "Account & security · Latchke
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user, session, github } = await requireSignedIn(request, context);
-  const [{ twoFactor, sessions, activity }, apps] = await Promise.all([
-    loadAccountOverview(context, { userId: user.id, currentSessionId: session.id }),
-    listConnectedApps(context, user.id),
-  ]);
+  const { twoFactor, sessions, activity, apps } = await loadAccountOverview(context, { userId: user.id, currentSessionId: session.id });
   return {
     email: user.email,
     memberSince: user.createdAt.toISOString(),

@@ -6,7 +6,7 @@ import { newestMail, ready } from "./helpers";
 // without JavaScript.
 const SCREENSHOTS = "test-results/screenshots";
 
-test("a demo app signs a person in through Latchkey, refreshes, and signs out", async ({ page, javaScriptEnabled }, info) => {
+test("a demo app signs a person in through Latchkey, refreshes, loses access when it is revoked, and signs out", async ({ page, javaScriptEnabled }, info) => {
   const project = info.project.name;
   const email = `e2e-oidc-${project === "with-javascript" ? "js" : "nojs"}-${Date.now().toString(36)}@example.com`;
 
@@ -35,11 +35,22 @@ test("a demo app signs a person in through Latchkey, refreshes, and signs out", 
   await page.getByRole("button", { name: "Refresh tokens" }).click();
   await expect(page.getByTestId("userinfo")).toContainText(`"${email}"`);
 
+  // The account page lists the app; revoking its access shows in the app at once (its userinfo call fails).
+  await page.goto("/account");
+  await ready(page, javaScriptEnabled);
+  const app = page.getByTestId("connected-app").filter({ hasText: "Latchkey demo app" });
+  await expect(app).toContainText("Can see your email address");
+  await page.screenshot({ path: `${SCREENSHOTS}/${project}-oidc-2-account-apps.png`, fullPage: true });
+  await app.getByRole("button", { name: "Revoke access for Latchkey demo app" }).click();
+  await expect(page.getByText("That app's access is revoked")).toBeVisible();
+  await page.goto("/dev/rp");
+  await expect(page.getByTestId("userinfo-error")).toContainText("401");
+
   // RP-initiated logout: Latchkey asks, signs out, and sends the browser back.
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page.getByRole("heading", { name: "Sign out of Latchkey?" })).toBeVisible();
   await expect(page.getByText("Latchkey demo app signed you out")).toBeVisible();
-  await page.screenshot({ path: `${SCREENSHOTS}/${project}-oidc-2-logout.png`, fullPage: true });
+  await page.screenshot({ path: `${SCREENSHOTS}/${project}-oidc-3-logout.png`, fullPage: true });
   await ready(page, javaScriptEnabled);
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page.getByRole("link", { name: "Sign in with Latchkey" })).toBeVisible();

@@ -171,6 +171,9 @@ if (peer) {
   peerCookie = signUp.headers.get("set-cookie")?.split(";")[0] ?? null;
 }
 
+// The provider makes its signing keys on first use; make them now so the counts below are steady state.
+await fetch(`${app}/.well-known/jwks.json`);
+
 // Client JS shipped to the sign-in page: every module it loads or preloads.
 const loginHtml = await (await fetch(`${app}/login`)).text();
 const scripts = [...new Set([...loginHtml.matchAll(/(?:href|src|import) ?=? ?"(\/assets\/[^"]+\.js)"/g)].map((m) => m[1]))];

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from "jose";
+import { fetchWithEnv } from "../helpers/app";
 import {
   authorizationCode,
   exchangeCode,
@@ -105,6 +106,23 @@ describe("POST /oauth/token: redeeming a code", () => {
     await env.DB.prepare("UPDATE oauth_authorization_codes SET method = 'code+totp'").run();
     const tokens = (await (await exchangeCode(client, { code, verifier })).json()) as { id_token: string };
     expect(decodeJwt(tokens.id_token)).toMatchObject({ amr: ["email", "otp", "mfa"], acr: "urn:latchkey:acr:mfa" });
+  });
+});
+
+describe("POST /oauth/token: cost", () => {
+  it("redeems a code in two D1 round trips once the keys exist: the client, then one batch", async () => {
+    const client = await registerClient({ secret: null });
+    const { code, verifier } = await authorizationCode(client);
+    await getJson("/.well-known/jwks.json");
+    const form = { grant_type: "authorization_code", code, code_verifier: verifier, redirect_uri: "https://app.example/callback", client_id: client.id };
+    const request = new Request("https://latchkey.test/oauth/token", {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams(form),
+    });
+    const response = await fetchWithEnv(request, { BENCH_COUNT_QUERIES: "true" });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("X-D1-Queries")).toBe("2");
   });
 });
 

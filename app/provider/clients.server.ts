@@ -91,8 +91,3 @@ function equalHex(a: string, b: string): boolean {
   for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
   return diff === 0;
 }
-
-/** True for http://localhost, http://127.0.0.1 and http://[::1] (any port): the only places http is allowed. */
-export function isLoopbackRedirect(url: URL): boolean {
-  return url.protocol === "http:" && ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
-}

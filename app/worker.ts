@@ -20,10 +20,12 @@ import { requestIds } from "./worker/middleware/request-id";
 import { sameOriginPosts } from "./worker/middleware/same-origin-posts";
 import { formBodies } from "./worker/middleware/form-bodies";
 import { renderStatusPage, type StatusPage } from "./worker/status-page";
-import { purgeExpiredRows } from "./worker/purge";
+import { purgeExpiredRows, rotateKeysIfDue } from "./worker/purge";
 import { githubStandIn } from "./worker/github-stand-in";
 import { passkeyRoutes } from "./auth/passkeys/routes";
 import { googleStandIn } from "./dev/google-stand-in";
+import { oidcProvider } from "./provider/app";
+import { DEMO_RP_PATH, demoRelyingParty } from "./dev/rp/app";
 
 const MAX_BODY_BYTES = 16 * 1024;
 
@@ -127,6 +129,15 @@ app.all(`${GOOGLE_STAND_IN_PATH}/*`, async (c, next) => {
   if (!google?.standIn || !isLoopbackUrl(c.req.url)) return next();
   return googleStandIn.fetch(c.req.raw, { kv: c.env.RATE_LIMITS, google, stylesheet });
 });
+// The demo relying party (app/dev/rp): only for a loopback APP_URL and a request to a loopback host.
+const demoRp = demoRelyingParty();
+app.all(`${DEMO_RP_PATH}/*`, (c, next) =>
+  isLoopbackUrl(c.get("config").appUrl) && isLoopbackUrl(c.req.url) ? demoRp.fetch(c.req.raw, { appUrl: c.get("config").appUrl, stylesheet }) : next(),
+);
+
+// The OpenID Connect provider's JSON endpoints (discovery, JWKS, token, userinfo, revoke): called by
+// other apps' servers, so mounted before the same-origin and form-only checks meant for our pages.
+app.route("/", oidcProvider());
 
 app.use(
   sameOriginPosts({
@@ -222,5 +233,7 @@ export default {
     }
     const purged = await purgeExpiredRows(env.DB, new Date(controller.scheduledTime), result.config.sessionIdleMs);
     console.log(`purged ${JSON.stringify(purged)}`);
+    const rotated = await rotateKeysIfDue(env.DB, new Date(controller.scheduledTime), result.config);
+    if (rotated.created.length) console.log(`rotated signing keys: ${rotated.created.join(", ")}`);
   },
 } satisfies ExportedHandler<Env>;

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, wri
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import autocannon from "autocannon";
+import { addClientSql } from "./lib/client-sql.mjs";
 
 const ROOT = process.cwd();
 const WRANGLER = join(ROOT, "node_modules/.bin/wrangler");
@@ -15,9 +16,13 @@ const DURATION_SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONCURRENCY = [1, 32];
 const env = { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
 const STATE = join(ROOT, ".wrangler/bench-state");
-const PORTS = { app: 8791, floor: 8792, peer: 8793 };
+// BENCH_ROUTES="token" (a regex over route names) measures only matching routes, and starts the floor
+// and the Better Auth peer only if one of theirs matches; BENCH_APP_PORT moves the Latchkey Worker.
+const ONLY = process.env.BENCH_ROUTES ? new RegExp(process.env.BENCH_ROUTES, "i") : null;
+const PORTS = { app: Number(process.env.BENCH_APP_PORT ?? 8791), floor: 8792, peer: 8793 };
 // Each wrangler dev also opens an inspector port; give each its own.
-const INSPECTOR = { app: 9291, floor: 9292, peer: 9293 };
+const INSPECTOR = { app: PORTS.app + 500, floor: 9292, peer: 9293 };
+const wanted = (name) => !ONLY || ONLY.test(name);
 const children = [];
 
 function run(cmd, args, options = {}) {
@@ -88,24 +93,53 @@ for (let i = 0; i < rows.length; i += 500) {
 writeFileSync(sqlFile, chunks.join("\n"));
 run(WRANGLER, ["d1", "execute", "DB", "--local", "--persist-to", STATE, "--file", sqlFile]);
 
+// Authorization codes for POST /oauth/token, likewise one per request: a public client, a user with a
+// live session, and codes (one PKCE verifier for all) issued to them, valid for the whole run.
+const CODE_COUNT = 20_000;
+const benchClient = { id: "bench-rp", redirectUri: "https://bench-rp.example/callback" };
+const codeVerifier = randomBytes(32).toString("base64url");
+const codeChallenge = createHash("sha256").update(codeVerifier).digest("base64url");
+const codes = Array.from({ length: CODE_COUNT }, () => randomBytes(32).toString("base64url"));
+{
+  const session = "bench-oidc-session";
+  const setup = [
+    addClientSql({ id: benchClient.id, name: "Bench RP", secretHash: null, redirectUris: [benchClient.redirectUri], firstParty: true, createdAt: now }),
+    `INSERT INTO users (id, email, email_verified_at, created_at) VALUES ('usr_bench_oidc', 'bench-oidc@example.com', ${now}, ${now});`,
+    `INSERT INTO sessions (id, user_id, created_at, expires_at, last_seen_at, method, authenticated_at) VALUES ('${session}', 'usr_bench_oidc', ${now}, ${now + 86_400_000}, ${now}, 'link', ${now});`,
+  ];
+  const codeRows = codes.map(
+    (code, i) =>
+      `('${createHash("sha256").update(code).digest("hex")}','grt_bench_${i}','${benchClient.id}','usr_bench_oidc','${session}','${benchClient.redirectUri}','openid email profile offline_access','n','${codeChallenge}',${now},'link',${now},${now + 3_600_000})`,
+  );
+  for (let i = 0; i < codeRows.length; i += 200) {
+    setup.push(
+      `INSERT INTO oauth_authorization_codes (id, grant_id, client_id, user_id, session_id, redirect_uri, scope, nonce, code_challenge, auth_time, method, created_at, expires_at) VALUES ${codeRows.slice(i, i + 200).join(",")};`,
+    );
+  }
+  const codesFile = join(STATE, "codes.sql");
+  writeFileSync(codesFile, setup.join("\n"));
+  run(WRANGLER, ["d1", "execute", "DB", "--local", "--persist-to", STATE, "--file", codesFile]);
+}
+
 const lifted = [
   "LIMIT_IP_SENDS:100000000/60",
   "LIMIT_IP_VERIFY:100000000/60",
   "LIMIT_EMAIL_SEND_INTERVAL_SECONDS:1",
   "LIMIT_EMAIL_SENDS:100000000/60",
   "BENCH_COUNT_QUERIES:true",
-  "APP_URL:http://localhost:8791",
   "EMAIL_PROVIDER:outbox",
   "EMAIL_FROM:bench@localhost",
   `SESSION_SECRET:${randomBytes(32).toString("base64url")}`,
   `TOTP_ENCRYPTION_KEY:${randomBytes(32).toString("base64url")}`,
+  `APP_URL:http://localhost:${PORTS.app}`,
 ].flatMap((v) => ["--var", v]);
 start("latchkey", ["dev", "--port", String(PORTS.app), "--inspector-port", String(INSPECTOR.app), "--persist-to", STATE, ...lifted]);
-start("floor", ["dev", "--port", String(PORTS.floor), "--inspector-port", String(INSPECTOR.floor), "--config", "test/bench/floor/wrangler.toml"]);
+const withFloor = wanted("floor (constant response)");
+if (withFloor) start("floor", ["dev", "--port", String(PORTS.floor), "--inspector-port", String(INSPECTOR.floor), "--config", "test/bench/floor/wrangler.toml"]);
 
 let peer = null;
 const peerDir = join(ROOT, "test/bench/better-auth");
-try {
+if (wanted("Better Auth GET /api/auth/get-session (peer)")) try {
   if (!existsSync(join(peerDir, "node_modules/better-auth"))) run("npm", ["ci", "--no-audit", "--no-fund"], { cwd: peerDir });
   const peerState = join(STATE, "better-auth");
   run(WRANGLER, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", peerState], { cwd: peerDir });
@@ -117,7 +151,7 @@ try {
 
 const app = `http://localhost:${PORTS.app}`;
 const floor = `http://localhost:${PORTS.floor}`;
-await Promise.all([waitFor(`${app}/healthz`), waitFor(floor), peer && waitFor(`${peer}/api/auth/get-session`)]);
+await Promise.all([waitFor(`${app}/healthz`), withFloor && waitFor(floor), peer && waitFor(`${peer}/api/auth/get-session`)]);
 
 // ------------------------------------------------------------------------------ sessions to measure
 const form = { "Content-Type": "application/x-www-form-urlencoded", Origin: app };
@@ -137,6 +171,9 @@ if (peer) {
   peerCookie = signUp.headers.get("set-cookie")?.split(";")[0] ?? null;
 }
 
+// The provider makes its signing keys on first use; make them now so the counts below are steady state.
+await fetch(`${app}/.well-known/jwks.json`);
+
 // Client JS shipped to the sign-in page: every module it loads or preloads.
 const loginHtml = await (await fetch(`${app}/login`)).text();
 const scripts = [...new Set([...loginHtml.matchAll(/(?:href|src|import) ?=? ?"(\/assets\/[^"]+\.js)"/g)].map((m) => m[1]))];
@@ -147,6 +184,7 @@ const clientJs = scripts
 // ---------------------------------------------------------------------------------------- load runs
 let emailCounter = 0;
 let tokenCounter = 0;
+let codeCounter = 0;
 const targets = [
   { name: "floor (constant response)", url: floor },
   { name: "GET /healthz", url: `${app}/healthz` },
@@ -168,6 +206,21 @@ const targets = [
   { name: "GET /dashboard (signed in)", url: `${app}/dashboard`, headers: { Cookie: cookie } },
   { name: "GET /account (signed in)", url: `${app}/account`, headers: { Cookie: cookie } },
   { name: "GET /api/session (signed in)", url: `${app}/api/session`, headers: { Cookie: cookie } },
+  {
+    // A code redeemed for an ES256 ID token, access token and refresh token (a public client with PKCE).
+    name: "POST /oauth/token (authorization code)",
+    url: `${app}/oauth/token`,
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: () =>
+      new URLSearchParams({
+        grant_type: "authorization_code",
+        code: codes[codeCounter++ % CODE_COUNT],
+        redirect_uri: benchClient.redirectUri,
+        code_verifier: codeVerifier,
+        client_id: benchClient.id,
+      }).toString(),
+  },
 ];
 if (peer && peerCookie) {
   targets.push({ name: "Better Auth GET /api/auth/get-session (peer)", url: `${peer}/api/auth/get-session`, headers: { Cookie: peerCookie } });
@@ -207,7 +260,7 @@ function load(target, connections) {
 }
 
 const results = [];
-for (const target of targets) {
+for (const target of targets.filter((t) => wanted(t.name))) {
   const queries = await d1Queries(target);
   for (const connections of CONCURRENCY) {
     const r = await load(target, connections);
@@ -240,18 +293,20 @@ const lines = [
       r.requestsPerSecond,
       r.p50Ms,
       r.p99Ms,
-      (r.p50Ms / Math.max(floorP50[r.connections], 1)).toFixed(1),
-      (r.requestsPerSecond / floorRps[r.connections]).toFixed(2),
+      floorP50[r.connections] === undefined ? "–" : (r.p50Ms / Math.max(floorP50[r.connections], 1)).toFixed(1),
+      floorRps[r.connections] === undefined ? "–" : (r.requestsPerSecond / floorRps[r.connections]).toFixed(2),
       r.errors,
       r.d1Queries ?? "–",
     ].join(" | ").replace(/^/, "| ").concat(" |"),
   ),
 ];
 console.log(`\n${lines.join("\n")}\n`);
+// A partial run (BENCH_ROUTES) never overwrites the full results.
+const resultsFile = ONLY ? join(ROOT, ".wrangler/bench-results-partial.json") : join(ROOT, "bench-results.json");
 writeFileSync(
-  join(ROOT, "bench-results.json"),
+  resultsFile,
   JSON.stringify({ date: new Date().toISOString(), durationSeconds: DURATION_SECONDS, node: process.version, workerBundle, clientJs, results }, null, 2),
 );
-console.log("Wrote bench-results.json");
+console.log(`Wrote ${resultsFile}`);
 stopAll();
 process.exit(0);

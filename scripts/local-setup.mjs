@@ -3,6 +3,8 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { runD1 } from "./lib/d1.mjs";
+import { addClientSql } from "./lib/client-sql.mjs";
 
 const DEV_VARS = ".dev.vars";
 
@@ -36,3 +38,22 @@ if (existsSync(DEV_VARS)) {
 const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" };
 // CI=true stops wrangler asking for confirmation before applying migrations.
 execFileSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local"], { stdio: "inherit", env });
+
+// The demo relying party at /dev/rp signs in through `latchkey-demo`, a first-party public client
+// (PKCE, no secret). Its redirect URI is on :8787; an e2e run on another port (E2E_PORT) adds its own.
+const ports = [...new Set(["8787", process.env.E2E_PORT].filter(Boolean))];
+runD1(
+  addClientSql(
+    {
+      id: "latchkey-demo",
+      name: "Latchkey demo app",
+      secretHash: null,
+      redirectUris: ports.map((port) => `http://localhost:${port}/dev/rp/callback`),
+      postLogoutUris: ports.map((port) => `http://localhost:${port}/dev/rp`),
+      firstParty: true,
+      createdAt: Date.now(),
+    },
+    { upsert: true },
+  ),
+);
+console.log("Seeded the local demo client latchkey-demo (http://localhost:8787/dev/rp).");

@@ -7,6 +7,13 @@ import { afterEach, beforeAll, beforeEach, expect, vi } from "vitest";
 import { forgetRecordedLimitHits } from "~/auth/events.server";
 
 const TABLES = [
+  "oauth_refresh_tokens",
+  "oauth_grants",
+  "oauth_authorization_codes",
+  "oauth_authorization_requests",
+  "oauth_consents",
+  "oauth_signing_keys",
+  "oauth_clients",
   "auth_events",
   "code_lockouts",
   "sessions",

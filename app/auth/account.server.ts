@@ -14,6 +14,7 @@ import { sendSecurityNotice } from "./notices.server";
 import { ACTIVITY_WORDS, describeActivity, describeSignInMethod, REPEATABLE_EVENTS } from "./activity";
 import { findTokenByHash, tokenProblem, type TokenProblem } from "./verification.server";
 import { twoFactorStatusQuery, type TwoFactorStatus } from "./two-factor.server";
+import { connectedAppsQuery, type ConnectedApp } from "~/provider/grants.server";
 
 export interface AccountDeps {
   db: Database;
@@ -112,18 +113,19 @@ function identitiesQuery(db: Database, userId: string) {
 
 /**
  * Everything the account page shows besides the profile, read in one D1 batch (one round trip):
- * 2FA status, live sessions, linked accounts, recent activity.
+ * 2FA status, live sessions, linked accounts, recent activity, apps signed in to (app/provider).
  */
 export async function loadAccountOverview(
   deps: Pick<AccountDeps, "db" | "config" | "now">,
   input: { userId: string; currentSessionId: string },
-): Promise<{ twoFactor: TwoFactorStatus; sessions: SessionListing[]; identities: LinkedIdentity[]; activity: ActivityItem[] }> {
+): Promise<{ twoFactor: TwoFactorStatus; sessions: SessionListing[]; identities: LinkedIdentity[]; activity: ActivityItem[]; apps: ConnectedApp[] }> {
   const twoFactor = twoFactorStatusQuery(deps.db, input.userId);
   const sessions = sessionsQuery(deps, input);
   const identities = identitiesQuery(deps.db, input.userId);
   const activity = activityQuery(deps.db, input.userId);
-  const [a, b, c, d] = await deps.db.$client.batch([twoFactor.statement, sessions.statement, identities.statement, activity.statement]);
-  return { twoFactor: twoFactor.read(a!), sessions: sessions.read(b!), identities: identities.read(c!), activity: activity.read(d!) };
+  const apps = connectedAppsQuery(deps, { userId: input.userId, now: deps.now() });
+  const [a, b, c, d, e] = await deps.db.$client.batch([twoFactor.statement, sessions.statement, identities.statement, activity.statement, apps.statement]);
+  return { twoFactor: twoFactor.read(a!), sessions: sessions.read(b!), identities: identities.read(c!), activity: activity.read(d!), apps: apps.read(e!) };
 }
 
 /** Signs out one of this user's sessions. Someone else's session id simply matches nothing. */

@@ -68,6 +68,8 @@ export const ACTIVITY_WORDS: Record<string, (detail: string | null, count: numbe
   code_failed: (_, n) => times(n, "A wrong sign-in code was entered for your address", "wrong sign-in codes were entered for your address"),
   code_burned: () => "A sign-in code was disabled after too many wrong tries",
   code_lockout: () => "Code sign-in was paused after repeated wrong codes",
+  app_authorized: (d) => (d?.startsWith("consent: ") ? `Allowed ${d.slice(9)} to use your account` : `Signed in to ${d ?? "an app"}`),
+  app_access_revoked: (d) => `Revoked ${d ?? "an app"}'s access`,
 };
 
 /** Failures that often come in runs: consecutive ones read as one line with a count. */

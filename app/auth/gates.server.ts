@@ -40,9 +40,14 @@ export interface GateDeps {
 
 type Gate = { name: "ip-sends" | "ip-verify"; rate: Rate; burst: RateLimit | undefined };
 
+/** The key a client's per-IP counters live under: its IPv4 address or IPv6 /64, hashed with a secret. */
+export function clientLimitKey(config: AppConfig, client: ClientInfo): Promise<string> {
+  return keyedHash(config.sessionSecrets[0]!, "ip-limit", ipLimitSubject(client.ip));
+}
+
 async function passGate(deps: GateDeps, gate: Gate, client: ClientInfo, email: string | null): Promise<RateLimitResult> {
   const clientKey = ipLimitSubject(client.ip);
-  const subject = await keyedHash(deps.config.sessionSecrets[0]!, "ip-limit", clientKey);
+  const subject = await clientLimitKey(deps.config, client);
   // Without an IP (local runs only: Cloudflare always sets CF-Connecting-IP) there is nothing to key a
   // burst on; everyone shares the KV budget instead.
   if (gate.burst && client.ip) {

@@ -5,7 +5,7 @@
  */
 import { redirect, type Cookie } from "@remix-run/cloudflare";
 import { appCookie, readCookieValue, serializeExpiredCookie } from "~/lib/cookies.server";
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, gt, lt, sql, type SQL } from "drizzle-orm";
 import { sessions, users, type Session, type User } from "~/db/schema";
 import type { Database } from "~/lib/db.server";
 import type { AppConfig } from "~/lib/env.server";
@@ -31,7 +31,7 @@ export interface LinkedGitHub {
 
 // One correlated subquery rather than a join: a user may have linked several GitHub accounts, and the
 // session lookup must stay one row and one D1 round trip.
-const latestGitHub = sql<string | null>`(SELECT json_object('login', login, 'name', name, 'avatarUrl', avatar_url) FROM identities
+export const latestGitHub = sql<string | null>`(SELECT json_object('login', login, 'name', name, 'avatarUrl', avatar_url) FROM identities
   WHERE identities.user_id = ${users.id} AND identities.provider = 'github' ORDER BY identities.updated_at DESC LIMIT 1)`;
 
 /** The session cookie (`__Host-latchkey_session` over https). Its lifetime is decided in D1, not here. */
@@ -90,6 +90,25 @@ export async function validateSessionToken(
   }
   const github = row.github === null ? null : (JSON.parse(row.github) as LinkedGitHub);
   return { session, user, github };
+}
+
+/**
+ * True for a session row that is alive at `now` (not past its absolute expiry, not idle too long), for
+ * statements of other tables that hang on a session (the OIDC provider's grants and codes).
+ */
+export function isLiveSession(now: Date, config: Pick<AppConfig, "sessionIdleMs">): SQL {
+  return and(gt(sessions.expiresAt, now), gt(sessions.lastSeenAt, new Date(now.getTime() - config.sessionIdleMs)))!;
+}
+
+/**
+ * Marks the session whose id `sessionId` yields as in use (at most hourly, like a page view). An app
+ * refreshing its tokens counts: the person is using something they signed into with this session.
+ */
+export function touchSession(db: Database, sessionId: SQL, now: Date) {
+  return db
+    .update(sessions)
+    .set({ lastSeenAt: now })
+    .where(and(eq(sessions.id, sessionId), lt(sessions.lastSeenAt, new Date(now.getTime() - LAST_SEEN_REFRESH_MS))));
 }
 
 /** Deletes the session for `token`; returns its user's id if there was one. */

@@ -137,7 +137,8 @@ export async function confirmStepUp(
 /** Only account pages are worth coming back to after step-up; anything else lands on the account page. */
 export function stepUpNextPath(value: unknown): string {
   const path = safeRedirectPath(value, "/account");
-  return path.startsWith("/account") ? path : "/account";
+  // Account pages, and an app's sign-in request waiting for a fresh sign-in (prompt=login, max_age).
+  return path.startsWith("/account") || path.startsWith("/oauth/authorize?") ? path : "/account";
 }
 
 /** Where a successful step-up goes: back to `next`, marked `confirmed=1` for the page's thank-you line. */

@@ -33,9 +33,7 @@ export async function consumeRateLimit(
   { kv, now, waitUntil }: RateLimitDeps,
   { name, subject, rate }: { name: string; subject: string; rate: Rate },
 ): Promise<RateLimitResult> {
-  const window = Math.floor(now.getTime() / rate.windowMs);
-  const windowEndsAt = (window + 1) * rate.windowMs;
-  const key = `rl:${name}:${subject.slice(0, 64)}:${window}`;
+  const { key, windowEndsAt } = await windowKey({ name, subject, rate }, now);
   let count: number;
   try {
     count = Number((await kv.get(key)) ?? 0);
@@ -51,6 +49,33 @@ export async function consumeRateLimit(
   const write = Promise.resolve().then(() => kv.put(key, String(count + 1), { expirationTtl: ttl }));
   waitUntil(write.catch((error) => console.warn("rate-limit write failed", error)));
   return { ok: true };
+}
+
+/**
+ * Whether `subject` has already used up `rate` in this window, without counting this request: for gates
+ * that count only failures (call consumeRateLimit when one happens), such as client authentication at
+ * the token endpoint, where a working client must never be slowed down by its own successes.
+ */
+export async function rateLimitReached(
+  { kv, now }: Pick<RateLimitDeps, "kv" | "now">,
+  { name, subject, rate }: { name: string; subject: string; rate: Rate },
+): Promise<RateLimitResult> {
+  const { key, windowEndsAt } = await windowKey({ name, subject, rate }, now);
+  try {
+    const count = Number((await kv.get(key)) ?? 0);
+    return count >= rate.limit ? { ok: false, retryAfterSeconds: retryAfterSeconds(windowEndsAt, now) } : { ok: true };
+  } catch (error) {
+    console.warn(`rate limit "${name}" skipped: KV unavailable`, error);
+    return { ok: true };
+  }
+}
+
+async function windowKey({ name, subject, rate }: { name: string; subject: string; rate: Rate }, now: Date) {
+  const window = Math.floor(now.getTime() / rate.windowMs);
+  return {
+    key: `rl:${name}:${subject.slice(0, 64)}:${window}`,
+    windowEndsAt: (window + 1) * rate.windowMs,
+  };
 }
 
 /** Whole seconds until `until`, never less than one (a Retry-After of 0 invites an instant retry). */

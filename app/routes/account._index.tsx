@@ -12,13 +12,15 @@ import { beginTotpEnrollment, disableTwoFactor } from "~/auth/two-factor.server"
 import { readForm } from "~/lib/form.server";
 import { formatDate } from "~/lib/dates";
 import { LinkedIdentities } from "~/components/linked-identities";
+import { revokeAppAccess } from "~/provider/consents.server";
+import { ConnectedApps } from "~/components/connected-apps";
 
 export const meta: MetaFunction = () => [{ title: "Account & security · Latchkey" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user, session } = await requireSignedIn(request, context);
   // The passkey list is its own query, run alongside the overview's batch (account.server.ts is shared).
-  const [{ twoFactor, sessions, identities, activity }, passkeys, passkeyNotice] = await Promise.all([
+  const [{ twoFactor, sessions, identities, activity, apps }, passkeys, passkeyNotice] = await Promise.all([
     loadAccountOverview(context, { userId: user.id, currentSessionId: session.id }),
     listPasskeys(context.db, user.id),
     takePasskeyNotice(request, context.config),
@@ -40,6 +42,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       lastUsedAt: p.lastUsedAt?.toISOString() ?? null,
     })),
     passkeyNotice: passkeyNotice.notice,
+    apps: apps.map((a) => ({ clientId: a.clientId, name: a.name, scope: a.scope, lastUsedAt: a.lastUsedAt?.toISOString() ?? null })),
   }, { headers });
 }
 
@@ -77,6 +80,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
       return json<ActionData>({
         notice: `${provider} is unlinked. You can still sign in with your email, or link ${provider} again by continuing with it.`,
       });
+    }
+    case "revoke-app": {
+      const clientId = form.get("clientId");
+      const { ok } = typeof clientId === "string" ? await revokeAppAccess(context, { userId: user.id, clientId, client }) : { ok: false };
+      return ok
+        ? json<ActionData>({ notice: "That app's access is revoked: it's signed out, and will ask you to sign in again." })
+        : json<ActionData>({ error: "That app had no access to revoke." }, { status: 404 });
     }
     case "setup-2fa": {
       // Also behind step-up: a stolen session that turned 2FA on would lock the owner out of their account.
@@ -288,6 +298,8 @@ export default function Account() {
           <p className="muted small">You're not signed in anywhere else.</p>
         )}
       </section>
+
+      <ConnectedApps apps={data.apps} busy={busy ?? false} />
 
       <section className="card stack" aria-labelledby="activity">
         <h2 id="activity">Recent activity</h2>

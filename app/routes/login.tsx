@@ -21,14 +21,17 @@ export const headers = passThroughRetryAfter;
 export const meta: MetaFunction = () => [{ title: "Sign in · Latchkey" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const redirectTo = safeRedirectPath(new URL(request.url).searchParams.get("redirectTo"));
+  const params = new URL(request.url).searchParams;
+  const redirectTo = safeRedirectPath(params.get("redirectTo"));
   // Already signed in: nothing to do here.
   if (await getSignedIn(request, context)) throw redirect(redirectTo, { status: 303 });
-  const params = new URL(request.url).searchParams;
   const { oneTap, headers } = await prepareOneTap(context, { request, signedIn: false });
+  // ?email= prefills the address: an app's login_hint arrives this way from /oauth/authorize.
+  const hint = checkEmail(params.get("email"));
   return json(
     {
       redirectTo,
+      email: hint.ok ? hint.email : undefined,
       // Shown only when configured (or when the local stand-ins run).
       providers: (["github", "google"] as const).filter((provider) => context.config[provider] !== null),
       cancelled: params.get("github") === "cancelled" ? ("github" as const) : params.get("google") === "cancelled" ? ("google" as const) : null,
@@ -70,7 +73,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function Login() {
-  const { redirectTo, providers, cancelled, oneTap } = useLoaderData<typeof loader>();
+  const { redirectTo, providers, cancelled, oneTap, email } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>() as ActionData | undefined;
   const navigation = useNavigation();
   const sending = navigation.state !== "idle" && navigation.formAction?.startsWith("/login");
@@ -127,7 +130,7 @@ export default function Login() {
           inputMode="email"
           required
           maxLength={254}
-          defaultValue={actionData?.status === "invalid" ? actionData.email : undefined}
+          defaultValue={actionData?.status === "invalid" ? actionData.email : email}
           error={actionData?.status === "invalid" ? actionData.error : undefined}
         />
         <button type="submit" className="full" disabled={sending}>

@@ -11,7 +11,7 @@ import {
   useRouteLoaderData,
 } from "@remix-run/react";
 import type { ReactNode } from "react";
-import { getSignedIn } from "~/auth/session.server";
+import { getSignedIn } from "~/auth/session/signed-in.server";
 import { useNonce } from "~/components/nonce";
 import { PasskeyOffer } from "~/components/passkeys";
 import { passkeyOfferSeen } from "~/auth/passkeys/cookies.server";

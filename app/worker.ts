@@ -14,7 +14,7 @@ import { createDb, type Database } from "~/lib/db.server";
 import { GITHUB_STAND_IN_PATH, GOOGLE_STAND_IN_PATH, isLoopbackUrl, readConfig, type AppConfig } from "~/lib/env.server";
 import type { Mailer } from "~/lib/mail/mailer.server";
 import { createMailer } from "~/lib/mail/create-mailer.server";
-import { getSignedIn } from "~/auth/session.server";
+import { getSignedIn } from "~/auth/session/signed-in.server";
 import { securityHeaders, type CspWidening } from "./worker/middleware/security-headers";
 import { requestIds } from "./worker/middleware/request-id";
 import { sameOriginPosts } from "./worker/middleware/same-origin-posts";
@@ -231,7 +231,7 @@ export default {
       console.error(`purge skipped: ${result.problems.join("; ")}`);
       return;
     }
-    const purged = await purgeExpiredRows(env.DB, new Date(controller.scheduledTime), result.config.sessionIdleMs);
+    const purged = await purgeExpiredRows(env.DB, new Date(controller.scheduledTime), result.config);
     console.log(`purged ${JSON.stringify(purged)}`);
     const rotated = await rotateKeysIfDue(env.DB, new Date(controller.scheduledTime), result.config);
     if (rotated.created.length) console.log(`rotated signing keys: ${rotated.created.join(", ")}`);

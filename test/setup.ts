@@ -4,32 +4,11 @@
  */
 import { applyD1Migrations, env } from "cloudflare:test";
 import { afterEach, beforeAll, beforeEach, expect, vi } from "vitest";
-import { forgetRecordedLimitHits } from "~/auth/events.server";
+import { forgetRecordedLimitHits } from "~/auth/audit/events.server";
+import { childrenFirst } from "./helpers/schema-tables";
 
-const TABLES = [
-  "oauth_refresh_tokens",
-  "oauth_grants",
-  "oauth_authorization_codes",
-  "oauth_authorization_requests",
-  "oauth_consents",
-  "oauth_signing_keys",
-  "oauth_clients",
-  "auth_events",
-  "code_lockouts",
-  "sessions",
-  "pending_sign_ins",
-  "identities",
-  "totp_credentials",
-  "recovery_codes",
-  "known_devices",
-  "passkeys",
-  "passkey_challenges",
-  "verification_tokens",
-  "users",
-  "outbox_messages",
-  "send_budget",
-  "spent_nonces",
-];
+// Every table of the schema, children before parents, so the foreign keys never object.
+const TABLES = childrenFirst();
 
 beforeAll(async () => {
   await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);

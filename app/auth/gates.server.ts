@@ -18,7 +18,7 @@ import { ipLimitSubject } from "~/lib/client-ip";
 import { keyedHash } from "~/lib/crypto.server";
 import { consumeRateLimit, type RateLimitResult } from "~/lib/rate-limit.server";
 import type { Database } from "~/lib/db.server";
-import { recordLimitHit } from "./events.server";
+import { recordLimitHit } from "~/auth/audit/events.server";
 
 /** Both burst bindings use a 60-second period (wrangler.toml); a refused burst may retry after it. */
 export const BURST_PERIOD_SECONDS = 60;

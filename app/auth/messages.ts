@@ -2,7 +2,7 @@
  * What a person is told when sign-in can't go ahead: what happened and what to do next. One place, so
  * the link page, the code page and the sign-in form say the same thing the same way.
  */
-import type { TokenProblem } from "./verification.server";
+import type { TokenProblem } from "~/auth/email/verification-tokens.server";
 
 export interface Problem {
   status: number;

@@ -10,7 +10,7 @@
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Database } from "~/lib/db.server";
 
-type Results<T extends Record<string, BatchItem<"sqlite">>> = { [K in keyof T]: T[K]["_"]["result"] };
+type Results<T> = { [K in keyof T]: Exclude<T[K], undefined> extends { _: { result: infer R } } ? R : never };
 
 /** The part of drizzle's prepared query this needs; stable across drizzle's SQLite drivers. */
 interface PreparedForBatch {
@@ -18,8 +18,8 @@ interface PreparedForBatch {
   mapResult(result: unknown, isFromBatch: boolean): unknown;
 }
 
-export async function runBatch<T extends Record<string, BatchItem<"sqlite">>>(db: Database, statements: T): Promise<Results<T>> {
-  const names = Object.keys(statements);
+export async function runBatch<T extends { [name: string]: BatchItem<"sqlite"> | undefined }>(db: Database, statements: T): Promise<Results<T>> {
+  const names = Object.keys(statements).filter((name) => statements[name] !== undefined);
   const prepared = names.map((name) => (statements[name] as unknown as { _prepare(): PreparedForBatch })._prepare());
   const d1 = db.$client;
   const results = await d1.batch(

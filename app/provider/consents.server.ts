@@ -8,7 +8,7 @@ import { oauthConsents } from "~/db/schema";
 import type { Database } from "~/lib/db.server";
 import type { AppConfig } from "~/lib/env.server";
 import type { ClientInfo } from "~/lib/client-info.server";
-import { recordAuthEvent } from "~/auth/events.server";
+import { recordAuthEvent } from "~/auth/audit/events.server";
 import { coversScopes, formatScope, scopeWords, type Scope } from "./claims";
 import { answerStoredRequestStatement, findStoredRequest, resumePath } from "./authorize.server";
 import { clientNameQuery } from "./clients.server";
@@ -100,4 +100,9 @@ export async function revokeAppAccess(
   const ok = grants.length > 0 || consents.length > 0;
   if (ok) recordAuthEvent(deps, { type: "app_access_revoked", detail: (app[0]?.name ?? clientId).slice(0, 100), userId, client });
   return { ok };
+}
+
+/** Account deletion: every consent the user gave. */
+export function deleteUserConsents(db: Database, userId: string) {
+  return db.delete(oauthConsents).where(eq(oauthConsents.userId, userId));
 }

@@ -9,7 +9,6 @@
  * so two parallel redemptions can never both win (TOK-3, OP-3, OP-4).
  */
 import { and, eq, gt, inArray, isNull, like, lte, sql } from "drizzle-orm";
-import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import {
   oauthAuthorizationCodes as codes,
   oauthClients,
@@ -22,7 +21,8 @@ import {
 import type { Database } from "~/lib/db.server";
 import type { AppConfig } from "~/lib/env.server";
 import { generateId, generateToken, sha256Hex } from "~/lib/crypto.server";
-import { isLiveSession, latestGitHub, touchSession } from "~/auth/session.server";
+import { isLiveSession, touchSession } from "~/auth/session/sessions.server";
+import { latestGitHubJson } from "~/auth/identities/identities.server";
 import { formatScope, scopeWords, type ClaimsSource } from "./claims";
 import { publishedKeysQuery, type SigningKeyRow } from "./keys.server";
 import type { AuthorizationFacts } from "./tokens.server";
@@ -68,7 +68,7 @@ export async function prepareAuthorizationCode(db: Database, request: CodeReques
 /** The person's claims, for the user id that `userId` (a scalar subquery) yields. */
 function personQuery(db: Database, userId: ReturnType<typeof sql>) {
   return db
-    .select({ id: users.id, email: users.email, emailVerifiedAt: users.emailVerifiedAt, github: latestGitHub })
+    .select({ id: users.id, email: users.email, emailVerifiedAt: users.emailVerifiedAt, github: latestGitHubJson(sql`${users.id}`) })
     .from(users)
     .where(eq(users.id, userId))
     .limit(1);
@@ -304,7 +304,7 @@ export async function findGrantOfRefreshToken(db: Database, token: string): Prom
  */
 export function liveGrantQuery(db: Database, grantId: string, now: Date, config: GrantDeps["config"]) {
   return db
-    .select({ clientId: grants.clientId, userId: grants.userId, email: users.email, emailVerifiedAt: users.emailVerifiedAt, github: latestGitHub })
+    .select({ clientId: grants.clientId, userId: grants.userId, email: users.email, emailVerifiedAt: users.emailVerifiedAt, github: latestGitHubJson(sql`${users.id}`) })
     .from(grants)
     .innerJoin(sessions, eq(sessions.id, grants.sessionId))
     .innerJoin(oauthClients, eq(oauthClients.id, grants.clientId))
@@ -332,12 +332,12 @@ export interface ConnectedApp {
 
 /**
  * Apps this person signed into with a session that's still alive, or gave consent to: a statement and
- * its reader, so the account page reads it in its one D1 batch. Written with drizzle's `sql` template
- * (values next to where they are used) and rendered by drizzle's dialect, because that batch is D1's.
+ * its reader, so the account page reads it in its one D1 batch.
  */
 export function connectedAppsQuery(deps: Pick<GrantDeps, "db" | "config">, { userId, now }: { userId: string; now: Date }) {
   const idleCutoff = now.getTime() - deps.config.sessionIdleMs;
-  const query = dialect.sqlToQuery(sql`
+  type Row = { client_id: string; name: string; first_party: number; consented: string | null; granted: string | null; last_used_at: number | null };
+  const statement = deps.db.all<Row>(sql`
     SELECT c.id AS client_id, c.name AS name, c.first_party AS first_party, consent.scope AS consented,
       (SELECT group_concat(g.scope, ' ') FROM ${grants} g JOIN ${sessions} s ON s.id = g.session_id
         WHERE g.client_id = c.id AND g.user_id = ${userId} AND s.expires_at > ${now.getTime()} AND s.last_seen_at > ${idleCutoff}) AS granted,
@@ -347,10 +347,8 @@ export function connectedAppsQuery(deps: Pick<GrantDeps, "db" | "config">, { use
     LEFT JOIN ${oauthConsents} consent ON consent.client_id = c.id AND consent.user_id = ${userId}
     WHERE c.disabled_at IS NULL AND (consent.user_id IS NOT NULL OR granted IS NOT NULL)
     ORDER BY last_used_at DESC, c.name`);
-  const statement = deps.db.$client.prepare(query.sql).bind(...query.params);
-  type Row = { client_id: string; name: string; first_party: number; consented: string | null; granted: string | null; last_used_at: number | null };
-  const read = (result: D1Result): ConnectedApp[] =>
-    (result.results as Row[]).map((row) => ({
+  const read = (rows: Row[]): ConnectedApp[] =>
+    rows.map((row) => ({
       clientId: row.client_id,
       name: row.name,
       firstParty: row.first_party === 1,
@@ -360,7 +358,6 @@ export function connectedAppsQuery(deps: Pick<GrantDeps, "db" | "config">, { use
   return { statement, read };
 }
 
-const dialect = new SQLiteAsyncDialect();
 
 /** "Revoke access" for one app: its grants (and so its refresh tokens) for this person, in one batch with `extra`. */
 export function revokeAppGrantsStatements(db: Database, { userId, clientId }: { userId: string; clientId: string }) {
@@ -375,4 +372,13 @@ export function revokeAppGrantsStatements(db: Database, { userId, clientId }: { 
 /** The daily purge: codes a day past expiry (kept that long so a replay still finds and revokes its grant). */
 export function deleteExpiredCodes(db: Database, now: Date) {
   return db.delete(codes).where(lte(codes.expiresAt, new Date(now.getTime() - 24 * 60 * 60 * 1000)));
+}
+
+/** Account deletion: every grant (and so every refresh token) and code of the user. */
+export function deleteUserGrants(db: Database, userId: string) {
+  return db.delete(grants).where(eq(grants.userId, userId));
+}
+
+export function deleteUserCodes(db: Database, userId: string) {
+  return db.delete(codes).where(eq(codes.userId, userId));
 }

@@ -7,7 +7,7 @@ import type { Database } from "~/lib/db.server";
 import type { AppConfig } from "~/lib/env.server";
 import type { ClientInfo } from "~/lib/client-info.server";
 import { consumeRateLimit, rateLimitReached } from "~/lib/rate-limit.server";
-import { recordAuthEvent, recordLimitHit } from "~/auth/events.server";
+import { recordAuthEvent, recordLimitHit } from "~/auth/audit/events.server";
 import { clientLimitKey } from "~/auth/gates.server";
 import { coversScopes, formatScope, hasScope, scopeWords, scopedClaims } from "./claims";
 import { authenticateClient, type OAuthClient } from "./clients.server";

@@ -2,7 +2,7 @@ import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/clo
 import { Link, useLoaderData, useRouteLoaderData } from "@remix-run/react";
 import type { loader as rootLoader } from "~/root";
 import { prepareOneTap } from "~/auth/google/one-tap.server";
-import { getSignedIn } from "~/auth/session.server";
+import { getSignedIn } from "~/auth/session/signed-in.server";
 import { GoogleOneTap } from "~/components/google-one-tap";
 import { DEFAULT_REDIRECT } from "~/lib/safe-redirect";
 

@@ -1,9 +1,9 @@
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { rateLimitedMessage } from "~/auth/messages";
-import { requireSignedIn } from "~/auth/session.server";
-import { isRecentlyAuthenticated, stepUpPath } from "~/auth/step-up.server";
-import { confirmTotpEnrollment, getPendingEnrollment } from "~/auth/two-factor.server";
+import { requireSignedIn } from "~/auth/session/signed-in.server";
+import { isRecentlyAuthenticated, stepUpPath } from "~/auth/two-factor/step-up.server";
+import { confirmTotpEnrollment, getPendingEnrollment } from "~/auth/two-factor/enrollment.server";
 import { Field, ONE_TIME_CODE_INPUT } from "~/components/field";
 import { RecoveryCodes } from "~/components/recovery-codes";
 import { readForm } from "~/lib/form.server";

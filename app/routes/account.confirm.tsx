@@ -1,9 +1,10 @@
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { lockedMessage, rateLimitedMessage, SECRET_UNREADABLE_MESSAGE, secondFactorMessage, secondFactorPausedMessage, wrongCodeMessage } from "~/auth/messages";
-import { requireSignedIn } from "~/auth/session.server";
-import { confirmStepUp, sendStepUpCode, stepUpConfirmedPath, stepUpNextPath } from "~/auth/step-up.server";
-import { getTwoFactorStatus, stepUpWithSecondFactor } from "~/auth/two-factor.server";
+import { requireSignedIn } from "~/auth/session/signed-in.server";
+import { confirmStepUp, sendStepUpCode, stepUpConfirmedPath, stepUpNextPath } from "~/auth/two-factor/step-up.server";
+import { getTwoFactorStatus } from "~/auth/two-factor/enrollment.server";
+import { stepUpWithSecondFactor } from "~/auth/two-factor/step-up.server";
 import { Field, ONE_TIME_CODE_INPUT } from "~/components/field";
 import { SecondFactorForms } from "~/components/second-factor-forms";
 import { maskEmail } from "~/lib/email-address";

@@ -1,8 +1,9 @@
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { deleteAccount } from "~/auth/account.server";
-import { requireSignedIn, serializeExpiredSessionCookie } from "~/auth/session.server";
-import { isRecentlyAuthenticated, stepUpPath } from "~/auth/step-up.server";
+import { deleteAccount } from "~/auth/account/deletion.server";
+import { requireSignedIn } from "~/auth/session/signed-in.server";
+import { serializeExpiredSessionCookie } from "~/auth/session/cookies.server";
+import { isRecentlyAuthenticated, stepUpPath } from "~/auth/two-factor/step-up.server";
 import { Field } from "~/components/field";
 import { readForm } from "~/lib/form.server";
 import { CardPage } from "~/components/card-page";

@@ -1,8 +1,8 @@
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { requireSignedIn } from "~/auth/session.server";
-import { isRecentlyAuthenticated, stepUpPath } from "~/auth/step-up.server";
-import { getTwoFactorStatus, regenerateRecoveryCodes } from "~/auth/two-factor.server";
+import { requireSignedIn } from "~/auth/session/signed-in.server";
+import { isRecentlyAuthenticated, stepUpPath } from "~/auth/two-factor/step-up.server";
+import { getTwoFactorStatus, regenerateRecoveryCodes } from "~/auth/two-factor/enrollment.server";
 import { RecoveryCodes } from "~/components/recovery-codes";
 
 export const meta: MetaFunction = () => [{ title: "New recovery codes · Latchkey" }];

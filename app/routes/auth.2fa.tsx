@@ -1,10 +1,10 @@
 import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { rateLimitedMessage, SECRET_UNREADABLE_MESSAGE, secondFactorMessage, secondFactorPausedMessage } from "~/auth/messages";
-import { readPendingToken, serializeExpiredPendingCookie } from "~/auth/pending-cookie.server";
-import { readSessionToken } from "~/auth/session.server";
-import { signInResponse } from "~/auth/sign-in-response.server";
-import { completeSecondFactor, findPendingSignIn } from "~/auth/two-factor.server";
+import { readPendingToken, serializeExpiredPendingCookie } from "~/auth/session/cookies.server";
+import { readSessionToken } from "~/auth/session/cookies.server";
+import { signInResponse } from "~/auth/session/response.server";
+import { completeSecondFactor, findPendingSignIn } from "~/auth/two-factor/second-step.server";
 import { SecondFactorForms } from "~/components/second-factor-forms";
 import { maskEmail } from "~/lib/email-address";
 import { readForm } from "~/lib/form.server";

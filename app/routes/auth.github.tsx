@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs } from "@remix-run/cloudflare";
-import { startGitHubSignIn } from "~/auth/github.server";
+import { startGitHubSignIn } from "~/auth/github/sign-in.server";
 
 /**
  * GET /auth/github[?redirectTo=/path]: off to GitHub's authorize page with a fresh state and PKCE

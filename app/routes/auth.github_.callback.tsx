@@ -1,9 +1,9 @@
 import { json, redirect, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Link, useLoaderData } from "@remix-run/react";
-import { completeGitHubSignIn, expiredGitHubCookies, type GitHubProblem } from "~/auth/github.server";
+import { completeGitHubSignIn, expiredGitHubCookies, type GitHubProblem } from "~/auth/github/sign-in.server";
 import { rateLimitedMessage } from "~/auth/messages";
-import { readSessionToken } from "~/auth/session.server";
-import { signInResponse } from "~/auth/sign-in-response.server";
+import { readSessionToken } from "~/auth/session/cookies.server";
+import { signInResponse } from "~/auth/session/response.server";
 import { passThroughRetryAfter } from "~/lib/route-headers";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [

@@ -2,8 +2,8 @@ import { json, redirect, type HeadersFunction, type LoaderFunctionArgs, type Met
 import { useLoaderData } from "@remix-run/react";
 import { completeGoogleSignIn, expiredGoogleCookies } from "~/auth/google/sign-in.server";
 import { rateLimitedMessage } from "~/auth/messages";
-import { readSessionToken } from "~/auth/session.server";
-import { signInResponse } from "~/auth/sign-in-response.server";
+import { readSessionToken } from "~/auth/session/cookies.server";
+import { signInResponse } from "~/auth/session/response.server";
 import { GOOGLE_PROBLEMS, GoogleProblemPage } from "~/components/google-problem";
 import { passThroughRetryAfter } from "~/lib/route-headers";
 

@@ -6,9 +6,10 @@ import {
   type MetaFunction,
 } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { signOutEverywhereWithLink } from "~/auth/account.server";
-import { readSessionToken, serializeExpiredSessionCookie, validateSessionToken } from "~/auth/session.server";
-import { inspectVerificationToken } from "~/auth/verification.server";
+import { signOutEverywhereWithLink } from "~/auth/account/not-me.server";
+import { readSessionToken, serializeExpiredSessionCookie } from "~/auth/session/cookies.server";
+import { validateSessionToken } from "~/auth/session/signed-in.server";
+import { inspectVerificationToken } from "~/auth/email/verification-tokens.server";
 import { maskEmail } from "~/lib/email-address";
 import { readForm } from "~/lib/form.server";
 import { CardPage } from "~/components/card-page";

@@ -7,10 +7,10 @@ import {
   type MetaFunction,
 } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { readSessionToken } from "~/auth/session.server";
-import { signInResponse } from "~/auth/sign-in-response.server";
-import { redeemMagicLink } from "~/auth/sign-in.server";
-import { inspectVerificationToken } from "~/auth/verification.server";
+import { readSessionToken } from "~/auth/session/cookies.server";
+import { signInResponse } from "~/auth/session/response.server";
+import { redeemMagicLink } from "~/auth/email/sign-in.server";
+import { inspectVerificationToken } from "~/auth/email/verification-tokens.server";
 import { LINK_PROBLEMS, rateLimitedMessage } from "~/auth/messages";
 import { maskEmail } from "~/lib/email-address";
 import { passThroughRetryAfter } from "~/lib/route-headers";

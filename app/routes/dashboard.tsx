@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Form, useLoaderData, useNavigation } from "@remix-run/react";
-import { requireSignedIn } from "~/auth/session.server";
+import { requireSignedIn } from "~/auth/session/signed-in.server";
 import { formatDate } from "~/lib/dates";
 import { CardPage } from "~/components/card-page";
 

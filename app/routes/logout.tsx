@@ -1,6 +1,7 @@
 import { redirect, type ActionFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link } from "@remix-run/react";
-import { readSessionToken, serializeExpiredSessionCookie, signOut } from "~/auth/session.server";
+import { readSessionToken, serializeExpiredSessionCookie } from "~/auth/session/cookies.server";
+import { signOut } from "~/auth/session/signed-in.server";
 import { CardPage } from "~/components/card-page";
 
 export const meta: MetaFunction = () => [{ title: "Sign out · Latchkey" }];

@@ -2,7 +2,7 @@ import { json, redirect, type HeadersFunction, type LoaderFunctionArgs, type Met
 import { Link, useLoaderData } from "@remix-run/react";
 import { authorize, type AuthorizePageProblem } from "~/provider/authorize.server";
 import { sendToApp } from "~/provider/to-app.server";
-import { getSignedIn } from "~/auth/session.server";
+import { getSignedIn } from "~/auth/session/signed-in.server";
 import { CardPage } from "~/components/card-page";
 import { ContinueToApp, continueMeta } from "~/components/continue-to-app";
 

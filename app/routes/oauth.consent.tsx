@@ -2,7 +2,7 @@ import { json, redirect, type ActionFunctionArgs, type HeadersFunction, type Loa
 import { Form, useLoaderData, useNavigation } from "@remix-run/react";
 import { answerConsent, loadConsentRequest } from "~/provider/consents.server";
 import { SCOPE_WORDS } from "~/provider/claims";
-import { requireSignedIn } from "~/auth/session.server";
+import { requireSignedIn } from "~/auth/session/signed-in.server";
 import { readForm } from "~/lib/form.server";
 import { CardPage } from "~/components/card-page";
 

@@ -2,7 +2,8 @@ import { json, redirect, type ActionFunctionArgs, type HeadersFunction, type Loa
 import { Form, Link, useLoaderData, useLocation, useNavigation } from "@remix-run/react";
 import { inspectLogoutRequest, type LogoutProblem } from "~/provider/logout.server";
 import { sendToApp } from "~/provider/to-app.server";
-import { getSignedIn, readSessionToken, serializeExpiredSessionCookie, signOut } from "~/auth/session.server";
+import { getSignedIn, signOut } from "~/auth/session/signed-in.server";
+import { readSessionToken, serializeExpiredSessionCookie } from "~/auth/session/cookies.server";
 import { CardPage } from "~/components/card-page";
 import { ContinueToApp, continueMeta } from "~/components/continue-to-app";
 

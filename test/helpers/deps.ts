@@ -1,7 +1,7 @@
 /** Domain-level dependencies for unit tests: the real local D1 and KV, a parsed config, a movable clock. */
 import { env } from "cloudflare:test";
-import type { SignInDeps } from "~/auth/sign-in.server";
-import { startSessionForUser } from "~/auth/start-session.server";
+import type { AuthDeps } from "~/auth/deps";
+import { startSessionForUser } from "~/auth/session/start.server";
 import type { ClientInfo } from "~/lib/client-info.server";
 import { sha256Hex } from "~/lib/crypto.server";
 import { createDb } from "~/lib/db.server";
@@ -53,7 +53,7 @@ export function signInDeps({
   config = testConfig(),
 }: { clock?: ReturnType<typeof testClock>; mailer?: Mailer; config?: AppConfig } = {}) {
   const pending: Promise<unknown>[] = [];
-  const deps: SignInDeps = { db, config, mailer, kv: env.RATE_LIMITS, now: clock.now, waitUntil: (p) => void pending.push(p) };
+  const deps: AuthDeps = { db, config, mailer, kv: env.RATE_LIMITS, now: clock.now, waitUntil: (p) => void pending.push(p) };
   return { deps, settle: () => Promise.all(pending) };
 }
 

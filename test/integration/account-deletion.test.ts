@@ -2,8 +2,8 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { count, get, lastMailTo, letTimePass, mailsTo } from "../helpers/app";
 import { Browser, CHROME_WINDOWS, FIREFOX_LINUX, SAFARI_IPHONE } from "../helpers/browser";
-import { db } from "../helpers/deps";
-import { listActivity } from "~/auth/account.server";
+import { db, testConfig } from "../helpers/deps";
+import { loadAccountOverview } from "~/auth/account/overview.server";
 
 const EMAIL = "ada@example.com";
 const OTHER_EMAIL = "grace@example.com";
@@ -260,7 +260,7 @@ describe("a confirmed deletion", () => {
     // Its first device is recorded silently, like any new account's.
     expect((await mailsTo(EMAIL)).some((mail) => mail.subject === "New sign-in to your Latchkey account")).toBe(false);
     // The old account's security log isn't shown to the new one.
-    const activity = await listActivity(db, newId);
+    const { activity } = await loadAccountOverview({ db, config: testConfig(), now: () => new Date() }, { userId: newId, currentSessionId: "" });
     expect(activity.map((item) => item.description)).toEqual(["Signed in with an email link from Firefox on Linux, Germany"]);
   });
 

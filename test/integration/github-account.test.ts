@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
-import { encryptTotpSecret } from "~/auth/totp.server";
-import { issueNoticeLinkToken } from "~/auth/verification.server";
+import { encryptTotpSecret } from "~/auth/two-factor/totp.server";
+import { issueNoticeLinkToken } from "~/auth/email/verification-tokens.server";
 import { db } from "../helpers/deps";
 import { encodeBase32UpperCaseNoPadding } from "@oslojs/encoding";
 import { cookiesFrom, getWithGitHub, signInWithGitHub } from "../helpers/github";

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { encodeBase32UpperCaseNoPadding } from "@oslojs/encoding";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { encryptTotpSecret } from "~/auth/totp.server";
+import { encryptTotpSecret } from "~/auth/two-factor/totp.server";
 import { mailsTo, signIn } from "../helpers/app";
 import { cookiesFrom, forgetGoogleKeys, getWithGoogle, postWithGoogle, signInWithGoogle, signInWithOneTap } from "../helpers/google";
 import { signInWithGitHub } from "../helpers/github";
@@ -85,7 +85,7 @@ describe("Google sign-in and the account center", () => {
   it("\"This wasn't me\" unlinks Google too", async () => {
     const google = interceptGoogle(kat);
     await signInWithGoogle(google);
-    const { issueNoticeLinkToken } = await import("~/auth/verification.server");
+    const { issueNoticeLinkToken } = await import("~/auth/email/verification-tokens.server");
     const { db } = await import("../helpers/deps");
     const { token } = await issueNoticeLinkToken(db, { email: "kat@nasa.example", purpose: "sign-out-everywhere", lifetimeMs: 60_000 }, new Date());
     const response = await postWithGoogle("/auth/not-me", { token });

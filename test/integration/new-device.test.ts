@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { codeIn, count, lastMailTo, letTimePass, mailsTo, post, tokenIn, type StoredMail } from "../helpers/app";
 import { Browser, CHROME_WINDOWS, enrollAuthenticator, FIREFOX_LINUX, SAFARI_IPHONE } from "../helpers/browser";
 import { db } from "../helpers/deps";
-import { issueNoticeLinkToken } from "~/auth/verification.server";
+import { issueNoticeLinkToken } from "~/auth/email/verification-tokens.server";
 
 const EMAIL = "ada@example.com";
 const OTHER_EMAIL = "grace@example.com";

@@ -30,7 +30,7 @@ async function wrongCodeFor(secret: string): Promise<string> {
 
 /** The secret of the enrollment in progress, read from the setup page's text. */
 async function pendingSecret(): Promise<string> {
-  const { decryptTotpSecret } = await import("~/auth/totp.server");
+  const { decryptTotpSecret } = await import("~/auth/two-factor/totp.server");
   const { encodeBase32UpperCaseNoPadding } = await import("@oslojs/encoding");
   const row = await env.DB.prepare("SELECT user_id, encrypted_secret FROM totp_credentials").first<{ user_id: string; encrypted_secret: string }>();
   return encodeBase32UpperCaseNoPadding(await decryptTotpSecret([(env as unknown as Env).TOTP_ENCRYPTION_KEY], row!.user_id, row!.encrypted_secret));
@@ -225,7 +225,7 @@ describe("signing in with two-factor authentication", () => {
     expectConsoleErrors();
     const { secret, recoveryCodes } = await enroll(new Browser());
     const user = await env.DB.prepare("SELECT id FROM users").first<{ id: string }>();
-    const { encryptTotpSecret } = await import("~/auth/totp.server");
+    const { encryptTotpSecret } = await import("~/auth/two-factor/totp.server");
     const sealedWithLostKey = await encryptTotpSecret(["a-key-this-deployment-no-longer-has-0123456789"], user!.id, new Uint8Array(20));
     await env.DB.prepare("UPDATE totp_credentials SET encrypted_secret = ?1").bind(sealedWithLostKey).run();
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeActivity, describeSignInMethod } from "~/auth/activity";
+import { describeActivity, describeSignInMethod } from "~/auth/audit/activity";
 import { countryName, describeBrowser, describeLocation } from "~/lib/user-agent";
 import { CHROME_WINDOWS, FIREFOX_LINUX, SAFARI_IPHONE } from "../helpers/browser";
 

@@ -1,14 +1,9 @@
 import { env } from "cloudflare:test";
 import { createCookie } from "@remix-run/cloudflare";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import {
-  getSignedIn,
-  invalidateSession,
-  LAST_SEEN_REFRESH_MS,
-  readSessionToken,
-  serializeSessionCookie,
-  validateSessionToken,
-} from "~/auth/session.server";
+import { getSignedIn, invalidateSession, validateSessionToken } from "~/auth/session/signed-in.server";
+import { LAST_SEEN_REFRESH_MS } from "~/auth/session/sessions.server";
+import { readSessionToken, serializeSessionCookie } from "~/auth/session/cookies.server";
 import { users } from "~/db/schema";
 import { client, createTestSession, DAY, db, HOUR, MINUTE, testClock, testConfig } from "../helpers/deps";
 

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { redeemCode, redeemMagicLink, requestSignInEmail } from "~/auth/sign-in.server";
-import { inspectVerificationToken, VERIFICATION_LIFETIME_MS } from "~/auth/verification.server";
+import { redeemCode, redeemMagicLink, requestSignInEmail } from "~/auth/email/sign-in.server";
+import { inspectVerificationToken, VERIFICATION_LIFETIME_MS } from "~/auth/email/verification-tokens.server";
 import { client, codeIn, db, linkTokenIn, recordingMailer, signInDeps, testClock, testConfig } from "../helpers/deps";
 import { expectConsoleErrors } from "../setup";
 

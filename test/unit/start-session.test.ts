@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { PENDING_SIGN_IN_LIFETIME_MS, startSessionForUser } from "~/auth/start-session.server";
+import { PENDING_SIGN_IN_LIFETIME_MS } from "~/auth/session/pending-sign-ins.server";
+import { startSessionForUser } from "~/auth/session/start.server";
 import { sha256Hex } from "~/lib/crypto.server";
 import { client, db, testClock, testConfig } from "../helpers/deps";
 

@@ -1,20 +1,7 @@
 import { generateHOTP } from "@oslojs/otp";
 import { encodeBase32UpperCaseNoPadding, encodeBase64urlNoPadding, encodeHexLowerCase } from "@oslojs/encoding";
 import { describe, expect, it } from "vitest";
-import {
-  decryptTotpSecret,
-  encryptTotpSecret,
-  formatSecretForManualEntry,
-  generateRecoveryCodes,
-  generateTotpSecret,
-  matchTotpStep,
-  normalizeRecoveryCode,
-  qrCodePath,
-  RECOVERY_CODE_COUNT,
-  timeStep,
-  TOTP_DIGITS,
-  totpUri,
-} from "~/auth/totp.server";
+import { decryptTotpSecret, encryptTotpSecret, formatSecretForManualEntry, generateRecoveryCodes, generateTotpSecret, matchTotpStep, normalizeRecoveryCode, qrCodePath, RECOVERY_CODE_COUNT, timeStep, TOTP_DIGITS, totpUri } from "~/auth/two-factor/totp.server";
 import { totp } from "../helpers/browser";
 
 /** The code an authenticator app shows at `now`, from the same HOTP and step arithmetic the app uses. */

@@ -5,6 +5,7 @@
  * browser's cookie, issued in the last 10 minutes, and spends it with one INSERT, so a credential works
  * once even if it is posted twice in parallel. Nothing is written when a page is merely viewed.
  */
+import { lt } from "drizzle-orm";
 import { spentNonces } from "~/db/schema";
 import { appCookie, readCookieValue, serializeExpiredCookie } from "~/lib/cookies.server";
 import { generateToken, sha256Hex } from "~/lib/crypto.server";
@@ -52,4 +53,9 @@ export async function spendNonce(db: Database, nonce: string, now: Date): Promis
     .onConflictDoNothing()
     .returning({ id: spentNonces.id });
   return spent !== undefined;
+}
+
+/** Daily purge: spent nonces past their own expiry can never be replayed anyway. */
+export function deleteExpiredNonces(db: Database, now: Date) {
+  return db.delete(spentNonces).where(lt(spentNonces.expiresAt, now));
 }

@@ -14,11 +14,11 @@ import { generateToken } from "~/lib/crypto.server";
 import { checkEmail } from "~/lib/email-address";
 import type { AppConfig, GoogleConfig } from "~/lib/env.server";
 import { safeRedirectPath } from "~/lib/safe-redirect";
-import { recordAuthEvent } from "../events.server";
-import { reportIdentityLinked, resolveIdentityUser } from "../identities.server";
-import { type SignInDeps } from "../sign-in.server";
+import { recordAuthEvent } from "~/auth/audit/events.server";
+import { reportIdentityLinked, resolveIdentityUser } from "~/auth/identities/identities.server";
+import { type AuthDeps } from "~/auth/deps";
 import { guessGate } from "../gates.server";
-import { startSessionForUser, type SignInOutcome } from "../start-session.server";
+import { startSessionForUser, type SignInOutcome } from "~/auth/session/start.server";
 import { GOOGLE_TIMEOUT_MS, GoogleUnavailableError, verifyGoogleIdToken, type GoogleClaims } from "./id-token.server";
 import { exchangeGoogleCode, googleAuthorizationUrl, deriveFromState } from "./oauth.server";
 import { readOneTapNonce, spendNonce } from "./one-tap-nonces.server";
@@ -77,7 +77,7 @@ async function readStateCookie(request: Request, config: AppConfig): Promise<{ s
   return typeof state === "string" && typeof redirectTo === "string" ? { state, redirectTo } : null;
 }
 
-type Deps = SignInDeps;
+type Deps = AuthDeps;
 type Common = { request: Request; client: ClientInfo; previousSessionToken: string | null; timeoutMs?: number };
 
 function refuser(deps: Deps, client: ClientInfo) {

@@ -7,11 +7,11 @@
 import type { AuthenticationResponseJSON, AuthenticatorTransport, PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/browser";
 import type { ClientInfo } from "~/lib/client-info.server";
 import { sha256Hex } from "~/lib/crypto.server";
-import { recordAuthEvent } from "../events.server";
-import { markSessionAuthenticated } from "../session.server";
-import { type SignInDeps } from "../sign-in.server";
+import { recordAuthEvent } from "~/auth/audit/events.server";
+import { markSessionAuthenticated } from "~/auth/session/sessions.server";
+import { type AuthDeps } from "~/auth/deps";
 import { guessGate } from "../gates.server";
-import { startSessionForUser, type SignInOutcome } from "../start-session.server";
+import { startSessionForUser, type SignInOutcome } from "~/auth/session/start.server";
 import type { PasskeyProblem } from "./messages";
 import { problemFor, userHandleFor } from "./registration.server";
 import {
@@ -31,7 +31,7 @@ type Ceremony = { purpose: "sign-in" } | { purpose: "step-up"; userId: string; s
 
 /** Options for `navigator.credentials.get`: a fresh challenge stored for five minutes (WAN-2). */
 export async function beginPasskeyAuthentication(
-  deps: SignInDeps,
+  deps: AuthDeps,
   { ceremony, client }: { ceremony: Ceremony; client: ClientInfo },
 ): Promise<{ ok: true; options: PublicKeyCredentialRequestOptionsJSON } | Refused> {
   const gate = await guessGate(deps, client, null);
@@ -74,7 +74,7 @@ type Verified = { ok: true; userId: string; email: string };
  * round trip that looks up the credential), the credential's owner, flags, signature and counter.
  */
 async function verifyAssertion(
-  deps: SignInDeps,
+  deps: AuthDeps,
   { ceremony, response, client }: { ceremony: Ceremony; response: AuthenticationResponseJSON; client: ClientInfo },
 ): Promise<Verified | Refused> {
   const refuse = (reason: PasskeyProblem, detail?: string, who: { userId?: string; email?: string } = {}): Refused => {
@@ -130,7 +130,7 @@ async function verifyAssertion(
 export type PasskeySignInResult = { ok: true; outcome: SignInOutcome & { kind: "session" } } | Refused;
 
 export async function finishPasskeySignIn(
-  deps: SignInDeps,
+  deps: AuthDeps,
   input: { response: AuthenticationResponseJSON; redirectTo: unknown; client: ClientInfo; previousSessionToken: string | null },
 ): Promise<PasskeySignInResult> {
   const gate = await guessGate(deps, input.client, null);
@@ -152,7 +152,7 @@ export async function finishPasskeySignIn(
 
 /** Step-up with a passkey: marks this session freshly authenticated (SES-5). */
 export async function finishPasskeyStepUp(
-  deps: SignInDeps,
+  deps: AuthDeps,
   { user, sessionId, response, client }: { user: { id: string }; sessionId: string; response: AuthenticationResponseJSON; client: ClientInfo },
 ): Promise<{ ok: true } | Refused> {
   const gate = await guessGate(deps, client, null);
@@ -160,7 +160,7 @@ export async function finishPasskeyStepUp(
   const ceremony: Ceremony = { purpose: "step-up", userId: user.id, sessionId };
   const verified = await verifyAssertion(deps, { ceremony, response, client });
   if (!verified.ok) return verified;
-  const [marked] = await markSessionAuthenticated(deps.db, { sessionId, userId: user.id, now: deps.now() });
+  const [marked] = await markSessionAuthenticated(deps.db, { id: sessionId, userId: user.id, now: deps.now() });
   if (!marked) return { ok: false, reason: "signed-out" };
   recordAuthEvent(deps, { type: "step_up", detail: "passkey", userId: user.id, client });
   return { ok: true };

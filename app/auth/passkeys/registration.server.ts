@@ -7,9 +7,9 @@ import type { AuthenticatorTransport, PublicKeyCredentialCreationOptionsJSON, Re
 import type { ClientInfo } from "~/lib/client-info.server";
 import { generateId, sha256Hex } from "~/lib/crypto.server";
 import { describeBrowser } from "~/lib/user-agent";
-import { recordAuthEvent } from "../events.server";
-import { sendSecurityNotice } from "../notices.server";
-import { type SignInDeps } from "../sign-in.server";
+import { recordAuthEvent } from "~/auth/audit/events.server";
+import { sendSecurityNotice } from "~/auth/audit/notices.server";
+import { type AuthDeps } from "~/auth/deps";
 import { guessGate } from "../gates.server";
 import { authenticatorName } from "./authenticators";
 import { PASSKEY_NAME_MAX_LENGTH, type PasskeyProblem } from "./messages";
@@ -67,7 +67,7 @@ export function cleanPasskeyName(value: unknown): string | null {
 }
 
 export async function beginPasskeyRegistration(
-  deps: SignInDeps,
+  deps: AuthDeps,
   { user, sessionId, client }: { user: { id: string; email: string }; sessionId: string; client: ClientInfo },
 ): Promise<{ ok: true; options: PublicKeyCredentialCreationOptionsJSON } | Refused> {
   const gate = await guessGate(deps, client, user.email);
@@ -103,7 +103,7 @@ export async function beginPasskeyRegistration(
 export type RegistrationResult = { ok: true; passkey: { id: string; name: string } } | Refused;
 
 export async function finishPasskeyRegistration(
-  deps: SignInDeps,
+  deps: AuthDeps,
   { user, response, name, client }: { user: { id: string; email: string }; response: RegistrationResponseJSON; name: unknown; client: ClientInfo },
 ): Promise<RegistrationResult> {
   const gate = await guessGate(deps, client, user.email);
@@ -164,7 +164,7 @@ export async function finishPasskeyRegistration(
 }
 
 export async function renameUserPasskey(
-  deps: SignInDeps,
+  deps: AuthDeps,
   { userId, id, name, client }: { userId: string; id: string; name: unknown; client: ClientInfo },
 ): Promise<{ ok: true; name: string } | { ok: false; reason: "empty-name" | "not-found" }> {
   const cleaned = cleanPasskeyName(name);
@@ -176,7 +176,7 @@ export async function renameUserPasskey(
 }
 
 export async function deleteUserPasskey(
-  deps: SignInDeps,
+  deps: AuthDeps,
   { user, id, client }: { user: { id: string; email: string }; id: string; client: ClientInfo },
 ): Promise<{ ok: true; name: string } | { ok: false; reason: "not-found" }> {
   const [deleted] = await deletePasskey(deps.db, { userId: user.id, id });

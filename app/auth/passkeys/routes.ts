@@ -20,10 +20,11 @@ import { readClientInfo } from "~/lib/client-info.server";
 import type { Database } from "~/lib/db.server";
 import type { AppConfig } from "~/lib/env.server";
 import type { Mailer } from "~/lib/mail/mailer.server";
-import { getSignedIn, readSessionToken, type SignedIn } from "../session.server";
-import { signInCookies } from "../sign-in-response.server";
-import type { SignInDeps } from "../sign-in.server";
-import { isRecentlyAuthenticated, stepUpConfirmedPath, stepUpPath } from "../step-up.server";
+import { getSignedIn, type SignedIn } from "~/auth/session/signed-in.server";
+import { readSessionToken } from "~/auth/session/cookies.server";
+import { signInCookies } from "~/auth/session/response.server";
+import type { AuthDeps } from "~/auth/deps";
+import { isRecentlyAuthenticated, stepUpConfirmedPath, stepUpPath } from "~/auth/two-factor/step-up.server";
 import { finishPasskeySignIn, finishPasskeyStepUp, beginPasskeyAuthentication } from "./authentication.server";
 import { serializePasskeyNotice, serializePasskeyOfferSeen, type PasskeyNotice } from "./cookies.server";
 import { PASSKEY_PROBLEMS, type PasskeyProblem } from "./messages";
@@ -69,7 +70,7 @@ const AuthenticationBody = z.object({
   next: z.string().max(2048).optional().nullable(),
 });
 
-function deps(c: C): SignInDeps {
+function deps(c: C): AuthDeps {
   return {
     db: c.get("db"),
     config: c.get("config"),

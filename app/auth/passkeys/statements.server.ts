@@ -147,11 +147,19 @@ export function deletePasskey(db: Database, { userId, id }: { userId: string; id
  * "This wasn't me": passkeys added since `since` (e.g. the alerted sign-in) go, so whoever got in can't
  * come back with one they registered. `userId` may be a SQL expression (a subquery in the same batch).
  */
-export function deletePasskeysCreatedSince(db: Database, userId: string | SQL, since: Date) {
-  return db.delete(passkeys).where(and(eq(passkeys.userId, userId), gte(passkeys.createdAt, since)));
+export function deletePasskeysCreatedSince(db: Database, userId: string | SQL, since: Date | SQL) {
+  return db
+    .delete(passkeys)
+    .where(and(eq(passkeys.userId, userId), gte(passkeys.createdAt, since)))
+    .returning({ name: passkeys.name });
 }
 
 /** Account deletion: every passkey of the account (the foreign key cascades too; this is explicit). */
 export function deleteAllPasskeys(db: Database, userId: string | SQL) {
   return db.delete(passkeys).where(eq(passkeys.userId, userId));
+}
+
+/** Account deletion: challenges the account asked for. */
+export function deleteUserChallenges(db: Database, userId: string | SQL) {
+  return db.delete(passkeyChallenges).where(eq(passkeyChallenges.userId, userId));
 }

@@ -7,21 +7,20 @@
  * malformed submissions are counted on one row per window, so D1 grows with keys × windows, never with
  * the number of requests.
  */
-import { sql } from "drizzle-orm";
-import { authEvents, type AuthEvent } from "~/db/schema";
+import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
+import { authEvents, users, type AuthEvent } from "~/db/schema";
 import type { Database } from "~/lib/db.server";
 import type { AppConfig } from "~/lib/env.server";
 import type { ClientInfo } from "~/lib/client-info.server";
 import { keyedHash } from "~/lib/crypto.server";
+import type { AuthDeps } from "../deps";
 
 export type AuthEventType = AuthEvent["type"];
 
-export interface EventDeps {
-  db: Database;
-  config: AppConfig;
-  now: () => Date;
-  waitUntil: (promise: Promise<unknown>) => void;
-}
+type EventDeps = Pick<AuthDeps, "db" | "config" | "now" | "waitUntil">;
+
+/** How long the security log is kept: long enough to investigate, short enough not to hoard. */
+export const AUTH_EVENT_RETENTION_MS = 180 * 24 * 60 * 60 * 1000;
 
 export interface AuthEventInput {
   type: AuthEventType;
@@ -48,7 +47,7 @@ export function recordAuthEvent(deps: EventDeps, event: AuthEventInput): void {
   const write = async () => {
     const emailHash = event.email ? await hashEmailForLog(deps.config, event.email) : null;
     const userId =
-      event.userId ?? (event.attributeToEmailOwner && event.email ? sql`(SELECT id FROM users WHERE email = ${event.email})` : null);
+      event.userId ?? (event.attributeToEmailOwner && event.email ? sql`(SELECT ${users.id} FROM ${users} WHERE ${users.email} = ${event.email})` : null);
     await deps.db.run(sql`
       INSERT INTO ${authEvents} (type, detail, user_id, email_hash, ip, user_agent, country, created_at, dedupe_key, count)
       VALUES (${event.type}, ${event.detail ?? null}, ${userId}, ${emailHash}, ${event.client.ip}, ${event.client.userAgent},
@@ -85,4 +84,31 @@ export function recordLimitHit(
 /** Test hook: forget which limit hits this isolate has recorded (tests clear D1 between cases). */
 export function forgetRecordedLimitHits(): void {
   recordedHits.clear();
+}
+
+/** A user's most recent entries of the given types, newest first (the account page's activity list). */
+export function listUserEvents(db: Database, { userId, types, limit }: { userId: string; types: AuthEvent["type"][]; limit: number }) {
+  return db
+    .select({
+      id: authEvents.id,
+      type: authEvents.type,
+      detail: authEvents.detail,
+      userAgent: authEvents.userAgent,
+      country: authEvents.country,
+      createdAt: authEvents.createdAt,
+    })
+    .from(authEvents)
+    .where(and(eq(authEvents.userId, userId), inArray(authEvents.type, types)))
+    .orderBy(desc(authEvents.createdAt), desc(authEvents.id))
+    .limit(limit);
+}
+
+/** Account deletion keeps the log (it never held the email itself) but no longer ties it to anyone. */
+export function detachUserEvents(db: Database, userId: string) {
+  return db.update(authEvents).set({ userId: null }).where(eq(authEvents.userId, userId));
+}
+
+/** Daily purge: entries older than the retention period. */
+export function deleteOldEvents(db: Database, now: Date) {
+  return db.delete(authEvents).where(lt(authEvents.createdAt, new Date(now.getTime() - AUTH_EVENT_RETENTION_MS)));
 }

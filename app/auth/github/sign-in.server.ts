@@ -9,8 +9,8 @@ import { appCookie, readCookieValue, serializeExpiredCookie } from "~/lib/cookie
 import type { Database } from "~/lib/db.server";
 import type { AppConfig, GitHubConfig } from "~/lib/env.server";
 import { safeRedirectPath } from "~/lib/safe-redirect";
-import { recordAuthEvent } from "./events.server";
-import { reportIdentityLinked, resolveIdentityUser, type ResolveResult } from "./identities.server";
+import { recordAuthEvent } from "../audit/events.server";
+import { reportIdentityLinked, resolveIdentityUser, type ResolveResult } from "../identities/identities.server";
 import {
   GITHUB_STATE_MAX_AGE_SECONDS,
   GITHUB_TIMEOUT_MS,
@@ -18,10 +18,10 @@ import {
   createGitHubAuthenticator,
   githubStateCookieName,
   type GitHubProfile,
-} from "./github-oauth.server";
-import { type SignInDeps } from "./sign-in.server";
-import { guessGate } from "./gates.server";
-import { startSessionForUser, type SignInOutcome } from "./start-session.server";
+} from "./oauth.server";
+import type { AuthDeps } from "../deps";
+import { guessGate } from "../gates.server";
+import { startSessionForUser, type SignInOutcome } from "../session/start.server";
 
 type WithGitHub = AppConfig & { github: GitHubConfig };
 
@@ -81,7 +81,7 @@ export async function expiredGitHubCookies(config: AppConfig): Promise<string[]>
  * and infrastructure faults (D1 down) throw.
  */
 export async function completeGitHubSignIn(
-  deps: SignInDeps,
+  deps: AuthDeps,
   { request, client, previousSessionToken, timeoutMs = GITHUB_TIMEOUT_MS }: {
     request: Request;
     client: ClientInfo;

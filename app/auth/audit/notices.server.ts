@@ -3,17 +3,27 @@
  * change, a recovery code is used, a new device signs in, or it is deleted. Sent after the response
  * (the change already happened; a slow mail provider shouldn't hold the page); a failure is logged.
  */
-import type { AppConfig } from "~/lib/env.server";
-import type { Mailer } from "~/lib/mail/mailer.server";
 import type { ClientInfo } from "~/lib/client-info.server";
 import { describeBrowser, describeLocation } from "~/lib/user-agent";
 import { renderNoticeEmail, type Notice } from "~/emails/notice-email";
+import type { AuthDeps } from "../deps";
+import { issueNoticeLinkToken } from "../email/verification-tokens.server";
 
-export interface NoticeDeps {
-  config: AppConfig;
-  mailer: Mailer;
-  now: () => Date;
-  waitUntil: (promise: Promise<unknown>) => void;
+type NoticeDeps = Pick<AuthDeps, "config" | "mailer" | "now" | "waitUntil">;
+
+/** The "this wasn't me" link stays usable for a week: alerts are often read late. */
+export const NOT_ME_LINK_LIFETIME_MS = 7 * 24 * 60 * 60 * 1000;
+
+/**
+ * A one-time "This wasn't me" link for a notice about something that happened at `eventAt`: posting it
+ * ends every session and removes second factors added since then (app/auth/account/not-me.server.ts).
+ */
+export async function notMeLink(deps: Pick<AuthDeps, "db" | "config" | "now">, { email, eventAt }: { email: string; eventAt: Date }): Promise<string> {
+  const now = deps.now();
+  const { token } = await issueNoticeLinkToken(deps.db, { email, purpose: "sign-out-everywhere", lifetimeMs: NOT_ME_LINK_LIFETIME_MS, eventAt }, now);
+  const url = new URL("/auth/not-me", deps.config.appUrl);
+  url.searchParams.set("token", token);
+  return url.href;
 }
 
 /** When, on which device and where the change was made: the lines every notice ends with. */

@@ -5,18 +5,15 @@
  */
 import { redirect } from "@remix-run/cloudflare";
 import type { ClientInfo } from "~/lib/client-info.server";
-import { serializeSessionCookie } from "./session.server";
-import { serializePendingCookie, serializeExpiredPendingCookie } from "./pending-cookie.server";
-import { noteSignInDevice, readDeviceId, serializeDeviceCookie, generateDeviceId, type DeviceDeps } from "./devices.server";
-import type { SignInOutcome } from "./start-session.server";
+import type { AuthDeps } from "../deps";
+import { generateDeviceId, noteSignInDevice, readDeviceId, serializeDeviceCookie } from "../devices/known-devices.server";
+import { serializeExpiredPendingCookie, serializePendingCookie, serializeSessionCookie } from "./cookies.server";
+import type { SignInOutcome } from "./start.server";
 
-/**
- * The cookies that complete a sign-in and where the browser goes next. Also records the device (and
- * sends a new-device alert) after the response.
- */
+/** The cookies that complete a sign-in and where the browser goes next; records the device after the response. */
 export async function signInCookies(
   request: Request,
-  deps: DeviceDeps,
+  deps: AuthDeps,
   outcome: SignInOutcome,
   client: ClientInfo,
 ): Promise<{ headers: Headers; location: string }> {
@@ -38,12 +35,7 @@ export async function signInCookies(
   return { headers, location: outcome.redirectTo };
 }
 
-export async function signInResponse(
-  request: Request,
-  deps: DeviceDeps,
-  outcome: SignInOutcome,
-  client: ClientInfo,
-): Promise<Response> {
+export async function signInResponse(request: Request, deps: AuthDeps, outcome: SignInOutcome, client: ClientInfo): Promise<Response> {
   const { headers, location } = await signInCookies(request, deps, outcome, client);
   return redirect(location, { status: 303, headers });
 }

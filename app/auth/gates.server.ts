@@ -12,31 +12,21 @@
  * and deployment-wide limits are exact, in D1. Clients are keyed by IPv4 address or IPv6 /64, hashed with
  * a server secret (a plain SHA-256 of an IPv4 address is reversible by trying all 2^32).
  */
+import type { AuthDeps } from "./deps";
 import type { AppConfig, Rate } from "~/lib/env.server";
 import type { ClientInfo } from "~/lib/client-info.server";
 import { ipLimitSubject } from "~/lib/client-ip";
 import { keyedHash } from "~/lib/crypto.server";
 import { consumeRateLimit, type RateLimitResult } from "~/lib/rate-limit.server";
-import type { Database } from "~/lib/db.server";
 import { recordLimitHit } from "~/auth/audit/events.server";
 
 /** Both burst bindings use a 60-second period (wrangler.toml); a refused burst may retry after it. */
 export const BURST_PERIOD_SECONDS = 60;
 
-export interface BurstLimiters {
-  sends?: RateLimit;
-  guesses?: RateLimit;
-}
+export type { BurstLimiters } from "./deps";
 
-export interface GateDeps {
-  db: Database;
-  config: AppConfig;
-  kv: KVNamespace;
-  now: () => Date;
-  waitUntil: (promise: Promise<unknown>) => void;
-  /** Absent in unit tests and wherever the bindings aren't configured: then only the KV layer applies. */
-  limiters?: BurstLimiters;
-}
+/** The parts of AuthDeps this needs. */
+export type GateDeps = Pick<AuthDeps, "db" | "config" | "kv" | "now" | "waitUntil" | "limiters">;
 
 type Gate = { name: "ip-sends" | "ip-verify"; rate: Rate; burst: RateLimit | undefined };
 

@@ -7,6 +7,7 @@
  * (OP-2, RFC 6749 §4.1.2.1); every other error goes back to the registered redirect URI with `error`,
  * `state` and `iss`.
  */
+import type { AuthDeps } from "~/auth/deps";
 import { and, eq, gt, isNull, lte } from "drizzle-orm";
 import { oauthAuthorizationRequests as requests, oauthClients, type OAuthAuthorizationRequest } from "~/db/schema";
 import type { Database } from "~/lib/db.server";
@@ -24,12 +25,8 @@ import { prepareAuthorizationCode } from "./grants.server";
 /** Long enough to open the sign-in email (10 minutes) and read a consent page, short enough to forget. */
 export const AUTHORIZATION_REQUEST_LIFETIME_MS = 60 * 60 * 1000;
 
-export interface AuthorizeDeps {
-  db: Database;
-  config: AppConfig;
-  now: () => Date;
-  waitUntil: (promise: Promise<unknown>) => void;
-}
+/** The parts of AuthDeps this needs. */
+export type AuthorizeDeps = Pick<AuthDeps, "db" | "config" | "now" | "waitUntil">;
 
 /** Problems shown on Latchkey's own error page: there is no redirect URI we may trust. */
 export type AuthorizePageProblem = "missing-client" | "unknown-client" | "missing-redirect-uri" | "unregistered-redirect-uri" | "expired-request";

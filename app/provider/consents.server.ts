@@ -3,10 +3,10 @@
  * scopes until they revoke it on the account page. The consent page's flow and "revoke access" live here
  * too. Owner of the oauth_consents table.
  */
+import type { AuthDeps } from "~/auth/deps";
 import { and, eq } from "drizzle-orm";
 import { oauthConsents } from "~/db/schema";
 import type { Database } from "~/lib/db.server";
-import type { AppConfig } from "~/lib/env.server";
 import type { ClientInfo } from "~/lib/client-info.server";
 import { recordAuthEvent } from "~/auth/audit/events.server";
 import { coversScopes, formatScope, scopeWords, type Scope } from "./claims";
@@ -14,12 +14,8 @@ import { answerStoredRequestStatement, findStoredRequest, resumePath } from "./a
 import { clientNameQuery } from "./clients.server";
 import { revokeAppGrantsStatements } from "./grants.server";
 
-export interface ConsentDeps {
-  db: Database;
-  config: AppConfig;
-  now: () => Date;
-  waitUntil: (promise: Promise<unknown>) => void;
-}
+/** The parts of AuthDeps this needs. */
+export type ConsentDeps = Pick<AuthDeps, "db" | "config" | "now" | "waitUntil">;
 
 function consentQuery(db: Database, { userId, clientId }: { userId: string; clientId: string }) {
   return db

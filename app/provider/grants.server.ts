@@ -8,33 +8,29 @@
  * or refresh token, and the statements after it act only on the row that this request's stamp marked,
  * so two parallel redemptions can never both win (TOK-3, OP-3, OP-4).
  */
+import type { AuthDeps } from "~/auth/deps";
 import { and, eq, gt, inArray, isNull, like, lte, sql } from "drizzle-orm";
 import {
   oauthAuthorizationCodes as codes,
   oauthClients,
-  oauthConsents,
   oauthGrants as grants,
   oauthRefreshTokens as refreshTokens,
   sessions,
   users,
 } from "~/db/schema";
 import type { Database } from "~/lib/db.server";
-import type { AppConfig } from "~/lib/env.server";
 import { generateId, generateToken, sha256Hex } from "~/lib/crypto.server";
 import { isLiveSession, touchSession } from "~/auth/session/sessions.server";
 import { latestGitHubJson } from "~/auth/identities/identities.server";
-import { formatScope, scopeWords, type ClaimsSource } from "./claims";
+import type { ClaimsSource } from "./claims";
 import { publishedKeysQuery, type SigningKeyRow } from "./keys.server";
 import type { AuthorizationFacts } from "./tokens.server";
 
 /** OP-3: a code is redeemed within seconds of its redirect; a minute is generous. */
 export const CODE_LIFETIME_MS = 60 * 1000;
 
-export interface GrantDeps {
-  db: Database;
-  config: Pick<AppConfig, "sessionIdleMs">;
-  now: () => Date;
-}
+/** The parts of AuthDeps this needs. */
+export type GrantDeps = Pick<AuthDeps, "db" | "now"> & { config: Pick<AuthDeps["config"], "sessionIdleMs"> };
 
 // --- codes ------------------------------------------------------------------------------------------------
 
@@ -320,44 +316,6 @@ export function readLiveGrant(rows: Awaited<ReturnType<typeof liveGrantQuery>>):
 }
 
 // --- the account page ---------------------------------------------------------------------------------------
-
-export interface ConnectedApp {
-  clientId: string;
-  name: string;
-  firstParty: boolean;
-  /** What it may see: the consented scopes (third-party) or the live grants' scopes. */
-  scope: string;
-  lastUsedAt: Date | null;
-}
-
-/**
- * Apps this person signed into with a session that's still alive, or gave consent to: a statement and
- * its reader, so the account page reads it in its one D1 batch.
- */
-export function connectedAppsQuery(deps: Pick<GrantDeps, "db" | "config">, { userId, now }: { userId: string; now: Date }) {
-  const idleCutoff = now.getTime() - deps.config.sessionIdleMs;
-  type Row = { client_id: string; name: string; first_party: number; consented: string | null; granted: string | null; last_used_at: number | null };
-  const statement = deps.db.all<Row>(sql`
-    SELECT c.id AS client_id, c.name AS name, c.first_party AS first_party, consent.scope AS consented,
-      (SELECT group_concat(g.scope, ' ') FROM ${grants} g JOIN ${sessions} s ON s.id = g.session_id
-        WHERE g.client_id = c.id AND g.user_id = ${userId} AND s.expires_at > ${now.getTime()} AND s.last_seen_at > ${idleCutoff}) AS granted,
-      (SELECT max(g.last_used_at) FROM ${grants} g JOIN ${sessions} s ON s.id = g.session_id
-        WHERE g.client_id = c.id AND g.user_id = ${userId} AND s.expires_at > ${now.getTime()} AND s.last_seen_at > ${idleCutoff}) AS last_used_at
-    FROM ${oauthClients} c
-    LEFT JOIN ${oauthConsents} consent ON consent.client_id = c.id AND consent.user_id = ${userId}
-    WHERE c.disabled_at IS NULL AND (consent.user_id IS NOT NULL OR granted IS NOT NULL)
-    ORDER BY last_used_at DESC, c.name`);
-  const read = (rows: Row[]): ConnectedApp[] =>
-    rows.map((row) => ({
-      clientId: row.client_id,
-      name: row.name,
-      firstParty: row.first_party === 1,
-      scope: formatScope([...scopeWords(row.consented), ...scopeWords(row.granted)]),
-      lastUsedAt: row.last_used_at === null ? null : new Date(row.last_used_at),
-    }));
-  return { statement, read };
-}
-
 
 /** "Revoke access" for one app: its grants (and so its refresh tokens) for this person, in one batch with `extra`. */
 export function revokeAppGrantsStatements(db: Database, { userId, clientId }: { userId: string; clientId: string }) {

@@ -4,12 +4,12 @@
  * one published until every token it signed has expired (OP-5). Owner of the oauth_signing_keys table.
  * Why the encryption key is derived from TOTP_ENCRYPTION_KEY: docs/decisions/008-openid-connect-provider.md.
  */
+import type { AuthDeps } from "~/auth/deps";
 import { and, asc, eq, gt, isNull, lte, ne, or } from "drizzle-orm";
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from "jose";
 import { decodeBase64urlIgnorePadding, encodeBase64urlNoPadding } from "@oslojs/encoding";
 import { oauthSigningKeys } from "~/db/schema";
 import type { Database } from "~/lib/db.server";
-import type { AppConfig } from "~/lib/env.server";
 
 export type SigningAlg = (typeof oauthSigningKeys.$inferSelect)["alg"];
 /** ES256 for every client unless it is registered for EdDSA (Ed25519; jose supports it in workerd). */
@@ -32,11 +32,8 @@ export const KEY_RETIREMENT_DELAY_MS = KEY_PUBLISH_AHEAD_MS + TOKEN_LIFETIME_S *
 
 export type SigningKeyRow = typeof oauthSigningKeys.$inferSelect;
 
-export interface KeyDeps {
-  db: Database;
-  config: Pick<AppConfig, "totpEncryptionKeys">;
-  now: () => Date;
-}
+/** The parts of AuthDeps this needs. */
+export type KeyDeps = Pick<AuthDeps, "db" | "now"> & { config: Pick<AuthDeps["config"], "totpEncryptionKeys"> };
 
 /** The keys in the JWKS right now (current, next and recently replaced), oldest first. */
 export function publishedKeysQuery(db: Database, now: Date) {

@@ -3,8 +3,7 @@
  * authenticate the client, then redeem a code or rotate a refresh token into signed tokens, or revoke.
  * Answers are values (status + JSON body); the Hono sub-app in ./app.ts turns them into responses.
  */
-import type { Database } from "~/lib/db.server";
-import type { AppConfig } from "~/lib/env.server";
+import type { AuthDeps } from "~/auth/deps";
 import type { ClientInfo } from "~/lib/client-info.server";
 import { consumeRateLimit, rateLimitReached } from "~/lib/rate-limit.server";
 import { recordAuthEvent, recordLimitHit } from "~/auth/audit/events.server";
@@ -15,13 +14,8 @@ import { findGrantOfRefreshToken, redeemAuthorizationCode, revokeGrant, rotateRe
 import { publishedKeysQuery, signerFor, TOKEN_LIFETIME_S } from "./keys.server";
 import { signAccessToken, signIdToken, verifyAccessToken } from "./tokens.server";
 
-export interface TokenDeps {
-  db: Database;
-  config: AppConfig;
-  now: () => Date;
-  kv: KVNamespace;
-  waitUntil: (promise: Promise<unknown>) => void;
-}
+/** The parts of AuthDeps this needs. */
+export type TokenDeps = Pick<AuthDeps, "db" | "config" | "now" | "kv" | "waitUntil">;
 
 export interface EndpointAnswer {
   status: 200 | 400 | 401 | 429;

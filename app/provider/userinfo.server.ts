@@ -3,18 +3,14 @@
  * verifying the JWT on its own, this checks D1 too, so a token whose grant or session has ended is
  * refused at once, not when it expires.
  */
-import type { Database } from "~/lib/db.server";
-import type { AppConfig } from "~/lib/env.server";
+import type { AuthDeps } from "~/auth/deps";
 import { hasScope, scopedClaims } from "./claims";
 import { liveGrantQuery, readLiveGrant } from "./grants.server";
 import { publishedKeysQuery } from "./keys.server";
 import { unverifiedGrantId, verifyAccessToken } from "./tokens.server";
 
-export interface UserInfoDeps {
-  db: Database;
-  config: AppConfig;
-  now: () => Date;
-}
+/** The parts of AuthDeps this needs. */
+export type UserInfoDeps = Pick<AuthDeps, "db" | "config" | "now">;
 
 export type UserInfoResult =
   | { ok: true; claims: Record<string, unknown> }

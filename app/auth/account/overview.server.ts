@@ -6,7 +6,7 @@
 import { runBatch } from "~/db/batch.server";
 import type { ClientInfo } from "~/lib/client-info.server";
 import { describeBrowser, describeLocation } from "~/lib/user-agent";
-import { connectedAppsQuery, type ConnectedApp } from "~/provider/grants.server";
+import { connectedAppsQuery, type ConnectedApp } from "~/provider/connected-apps.server";
 import type { AuthDeps } from "../deps";
 import { ACTIVITY_WORDS, describeActivity, describeSignInMethod, REPEATABLE_EVENTS } from "../audit/activity";
 import { listUserEvents, recordAuthEvent, type AuthEventType } from "../audit/events.server";

@@ -14,7 +14,7 @@ import { Hono, type Context } from "hono";
 import { GITHUB_STAND_IN_PATH, type GitHubConfig } from "~/lib/env.server";
 import { encodeBase64Url, generateToken, sha256Hex } from "~/lib/crypto.server";
 import { escapeHtml } from "~/lib/html";
-import { sameOriginPosts } from "./middleware/same-origin-posts";
+import { sameOriginPosts } from "~/worker/middleware/same-origin-posts";
 
 export interface StandInBindings {
   kv: KVNamespace;

@@ -1,7 +1,7 @@
 // `npm run dev`: the production build served through the local entry (app/dev/worker.ts: the deployed
 // app plus the dev mailbox, the stand-ins and the demo app) by `wrangler dev` (real workerd, local
 // D1/KV), rebuilt whenever a file under app/ or public/ changes; wrangler reloads the Worker when the
-// build changes. Extra arguments go to wrangler, e.g. `npm run dev -- --port 8791`.
+// build changes. Extra arguments go to wrangler, e.g. `npm run dev -- --port 8791 --var APP_URL:http://localhost:8791`.
 //
 // The line that says where Latchkey and its mailbox are is printed last, once wrangler is ready and has
 // gone quiet, so it isn't lost above wrangler's bindings table (issue 16). Wrangler's output is passed

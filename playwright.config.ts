@@ -1,6 +1,7 @@
 import { defineConfig } from "@playwright/test";
 
-// Browser tests drive the production build under `wrangler dev` (npm run preview) in Debian's Chromium.
+// Browser tests drive the production build under `wrangler dev` (npm run preview, which serves the local
+// entry app/dev/worker.ts: the deployed app plus the dev mailbox and the stand-ins) in Debian's Chromium.
 // Playwright's own browser downloads are never used: CHROMIUM_PATH or /usr/bin/chromium.
 // E2E_PORT lets several checkouts run their suites side by side; APP_URL follows the port so links in
 // emails point at the server under test.

@@ -2,13 +2,15 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-worker
 import { defineConfig } from "vitest/config";
 
 // Unit and integration tests run inside workerd against real local D1 and KV (miniflare), with the
-// Worker from wrangler.toml. The Remix server build must exist first: `npm test` builds it.
+// bindings from wrangler.toml and the local entry (app/dev/worker.ts: the deployed app plus the outbox,
+// the stand-ins and the dev mailbox the suites read mail from). Tests of the deployed entry itself
+// import ~/worker. The Remix server build must exist first: `npm test` builds it.
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
   return {
     plugins: [
       cloudflareTest({
-        main: "./app/worker.ts",
+        main: "./app/dev/worker.ts",
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
           bindings: {

@@ -15,6 +15,6 @@ interface Env {
   /** Google sign-in: the OAuth client's id (a var) and secret (a secret). */
   GOOGLE_CLIENT_ID?: string;
   GOOGLE_CLIENT_SECRET?: string;
-  /** Set by `npm run bench` only: adds an X-D1-Queries header to every response. */
+  /** Set by `npm run bench` only: the local entry (app/dev/query-counter.ts) adds an X-D1-Queries header to every response. */
   BENCH_COUNT_QUERIES?: string;
 }

@@ -2,6 +2,11 @@
  * The Worker's entry: a Hono app that wires cross-cutting middleware in order, owns /healthz and
  * /api/*, and hands every other request to Remix with env, ctx and a drizzle db in the load context.
  * Static files under build/client are served by Workers static assets before this code runs.
+ *
+ * This is the deployed entry (wrangler.toml `main`), and it imports nothing from app/dev/. Local runs
+ * use app/dev/worker.ts, which builds the same app through `createWorker(options)` and adds the
+ * dev-only pieces (stand-ins, demo app, mailbox and its outbox adapter, the bench's query counter)
+ * through the few typed seams in WorkerOptions.
  */
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -11,9 +16,9 @@ import { createRequestHandler, type AppLoadContext, type ServerBuild } from "@re
 import * as remixBuild from "../build/server/index.js";
 import { readClientInfo } from "~/lib/client-info.server";
 import { createDb, type Database } from "~/lib/db.server";
-import { GITHUB_STAND_IN_PATH, GOOGLE_STAND_IN_PATH, isLoopbackUrl, readConfig, type AppConfig } from "~/lib/env.server";
+import { readConfig, type AppConfig } from "~/lib/env.server";
 import type { Mailer } from "~/lib/mail/mailer.server";
-import { createMailer } from "~/lib/mail/create-mailer.server";
+import { createMailer, type ExtraMailers } from "~/lib/mail/create-mailer.server";
 import { getSignedIn } from "~/auth/session/signed-in.server";
 import { securityHeaders, type CspWidening } from "./worker/middleware/security-headers";
 import { requestIds } from "./worker/middleware/request-id";
@@ -21,11 +26,8 @@ import { sameOriginPosts } from "./worker/middleware/same-origin-posts";
 import { formBodies } from "./worker/middleware/form-bodies";
 import { renderStatusPage, type StatusPage } from "./worker/status-page";
 import { purgeExpiredRows, rotateKeysIfDue } from "./worker/purge";
-import { githubStandIn } from "./worker/github-stand-in";
 import { passkeyRoutes } from "./auth/passkeys/routes";
-import { googleStandIn } from "./dev/google-stand-in";
 import { oidcProvider } from "./provider/app";
-import { DEMO_RP_PATH, demoRelyingParty } from "./dev/rp/app";
 
 const MAX_BODY_BYTES = 16 * 1024;
 
@@ -38,128 +40,47 @@ type Variables = {
   mailer: Mailer;
 };
 
-type WorkerEnv = { Bindings: Env; Variables: Variables };
+/** What handlers mounted through `WorkerOptions.routes` see: the bindings and the per-request values. */
+export type WorkerEnv = { Bindings: Env; Variables: Variables };
+
+/**
+ * The seams a Worker entry can fill. The deployed entry (the default export below) fills none; the dev
+ * entry (app/dev/worker.ts) fills each one.
+ */
+export interface WorkerOptions {
+  /**
+   * Handlers mounted after the configuration is read (so they see `config` and `db`) and before the
+   * same-origin and form-only checks (so an OAuth stand-in's server-to-server POSTs reach it). Each
+   * decides for itself whether to answer or call `next()`.
+   */
+  routes?: Hono<WorkerEnv>;
+  /** Mail adapters beyond the deployed ones, chosen by EMAIL_PROVIDER like the others. */
+  mailers?: ExtraMailers;
+  /** Called on every D1 round trip (a statement or a batch) a request makes. */
+  onQuery?: (c: Context<WorkerEnv>) => void;
+  /** Pages whose CSP also allows inline styles (see securityHeaders). */
+  inlineStylePaths?: string[];
+}
 
 const build = remixBuild as unknown as ServerBuild;
 const handleRemixRequest = createRequestHandler(build);
-const stylesheet = build.assets.routes.root?.css?.[0];
+/** The app's stylesheet, for the pages the Worker renders itself (status pages, dev tools). */
+export const stylesheet: string | undefined = build.assets.routes.root?.css?.[0];
 
 function statusPage(c: Context<WorkerEnv>, page: Omit<StatusPage, "stylesheet" | "requestId">) {
   const body = renderStatusPage({ ...page, stylesheet, requestId: c.get("requestId") });
   return c.html(body, page.status as 400);
 }
 
-const app = new Hono<WorkerEnv>();
-
-app.use(requestIds());
-// The dev mailbox previews mail HTML (styled inline) in a sandboxed srcdoc frame, which inherits its CSP.
-app.use(securityHeaders({ inlineStylePaths: ["/dev/mailbox"] }));
-// Domain code signals some failures (e.g. D1 unavailable → 503) by throwing a Response, as in Remix.
-app.use(async (c, next) => {
-  try {
-    await next();
-  } catch (thrown) {
-    if (!(thrown instanceof Response)) throw thrown;
-    if (!thrown.headers.get("Content-Type")?.startsWith("text/plain")) {
-      c.res = thrown;
-    } else if (c.req.path.startsWith("/api/")) {
-      c.res = c.json({ error: "unavailable", message: await thrown.text() }, thrown.status as 503);
-    } else {
-      c.res = statusPage(c, { status: thrown.status, title: "Please try again in a moment", message: await thrown.text() });
-    }
-  }
-});
-
-app.onError((error, c) => {
-  // Log the detail with the request id; show the person only the id (no stack traces, ever).
-  const clientId = c.get("clientRequestId");
-  console.error(`[${c.get("requestId")}] unhandled error${clientId ? ` (client request id ${clientId})` : ""}`, error);
+function notConfigured(c: Context<WorkerEnv>, problems: string[]) {
+  console.error(`configuration problems: ${problems.join("; ")}`);
   return statusPage(c, {
-    status: 500,
-    title: "Something went wrong",
-    message: "Latchkey hit an unexpected error. Nothing was changed; please try again in a moment.",
+    status: 503,
+    title: "Latchkey isn't configured yet",
+    message: "This deployment is missing settings it needs. Whoever runs it should fix these:",
+    details: problems,
   });
-});
-
-app.use(
-  bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    onError: (c) =>
-      statusPage(c as Context<WorkerEnv>, {
-        status: 413,
-        title: "That request is too large",
-        message: `Forms sent to Latchkey can be at most ${MAX_BODY_BYTES / 1024} KiB.`,
-      }),
-  }),
-);
-
-app.use(async (c, next) => {
-  const result = readConfig(c.env);
-  if (!result.ok) {
-    console.error(`configuration problems: ${result.problems.join("; ")}`);
-    return statusPage(c, {
-      status: 503,
-      title: "Latchkey isn't configured yet",
-      message: "This deployment is missing settings it needs. Whoever runs it should fix these:",
-      details: result.problems,
-    });
-  }
-  let queries = 0;
-  const db = createDb(c.env.DB, () => queries++);
-  c.set("config", result.config);
-  c.set("db", db);
-  c.set("mailer", createMailer(result.config, { db, emailBinding: c.env.EMAIL }));
-  await next();
-  // For `npm run bench` only: how many D1 round trips the response needed (work after it isn't counted).
-  if (c.env.BENCH_COUNT_QUERIES === "true") c.res.headers.set("X-D1-Queries", String(queries));
-});
-
-// The local GitHub stand-in: only without GitHub credentials, with a loopback APP_URL, and for requests
-// to a loopback host; otherwise /dev/github/* falls through to the 404 page. Mounted before the
-// same-origin check because its token endpoint is called server-to-server, as GitHub's is.
-app.all(`${GITHUB_STAND_IN_PATH}/*`, async (c, next) => {
-  const github = c.get("config").github;
-  if (!github?.standIn || !isLoopbackUrl(c.req.url)) return next();
-  return githubStandIn.fetch(c.req.raw, { kv: c.env.RATE_LIMITS, github, stylesheet });
-});
-
-// The local Google stand-in (dev-only, app/dev/google-stand-in.ts), under the same conditions as GitHub's.
-app.all(`${GOOGLE_STAND_IN_PATH}/*`, async (c, next) => {
-  const google = c.get("config").google;
-  if (!google?.standIn || !isLoopbackUrl(c.req.url)) return next();
-  return googleStandIn.fetch(c.req.raw, { kv: c.env.RATE_LIMITS, google, stylesheet });
-});
-// The demo relying party (app/dev/rp): only for a loopback APP_URL and a request to a loopback host.
-const demoRp = demoRelyingParty();
-app.all(`${DEMO_RP_PATH}/*`, (c, next) =>
-  isLoopbackUrl(c.get("config").appUrl) && isLoopbackUrl(c.req.url) ? demoRp.fetch(c.req.raw, { appUrl: c.get("config").appUrl, stylesheet }) : next(),
-);
-
-// The OpenID Connect provider's JSON endpoints (discovery, JWKS, token, userinfo, revoke): called by
-// other apps' servers, so mounted before the same-origin and form-only checks meant for our pages.
-app.route("/", oidcProvider());
-
-app.use(
-  sameOriginPosts({
-    onRejected: (c) =>
-      statusPage(c as Context<WorkerEnv>, {
-        status: 403,
-        title: "Request blocked",
-        message:
-          "This form was sent from another site, or your browser didn't say where it came from. Go back to the page, reload it and try again.",
-      }),
-  }),
-);
-
-app.get("/healthz", async (c) => {
-  try {
-    await c.get("db").$client.prepare("SELECT 1").first();
-    return c.json({ status: "ok", db: "ok" });
-  } catch (error) {
-    console.error("healthz: D1 check failed", error);
-    return c.json({ status: "error", db: "unreachable" }, 503);
-  }
-});
+}
 
 const api = new Hono<WorkerEnv>();
 
@@ -183,57 +104,152 @@ api.get("/session", async (c) => {
   });
 });
 
-app.route("/api", api);
-app.all("/api/*", (c) =>
-  c.json({ error: "not_found", message: `No API route ${c.req.method} ${c.req.path}.` }, 404),
-);
+function createApp({ routes, mailers, onQuery, inlineStylePaths }: WorkerOptions): Hono<WorkerEnv> {
+  const app = new Hono<WorkerEnv>();
 
-// Passkeys speak JSON (WebAuthn's toJSON shapes), so they're served here, after the same-origin check
-// and the body limit, and before the form-only gate for Remix pages.
-app.route("/", passkeyRoutes);
-
-app.use(
-  formBodies({
-    onRejected: (c) =>
-      statusPage(c as Context<WorkerEnv>, {
-        status: 415,
-        title: "Unsupported form data",
-        message: "Latchkey's pages accept ordinary form submissions only. Go back and submit the form again.",
-      }),
-  }),
-);
-
-app.all("*", (c) => {
-  const context: AppLoadContext = {
-    env: c.env,
-    ctx: c.executionCtx as ExecutionContext,
-    db: c.get("db"),
-    config: c.get("config"),
-    mailer: c.get("mailer"),
-    kv: c.env.RATE_LIMITS,
-    limiters: { sends: c.env.SEND_BURST, guesses: c.env.GUESS_BURST },
-    waitUntil: (promise) => c.executionCtx.waitUntil(promise),
-    now: () => new Date(),
-    requestId: c.get("requestId"),
-    cspNonce: c.get("cspNonce"),
-    csp: c.get("csp"),
-    client: readClientInfo(c.req.raw),
-  };
-  return handleRemixRequest(c.req.raw, context);
-});
-
-export default {
-  fetch: app.fetch,
-  /** The daily cron trigger (wrangler.toml): purge rows that can never be used again. */
-  async scheduled(controller: ScheduledController, env: Env) {
-    const result = readConfig(env);
-    if (!result.ok) {
-      console.error(`purge skipped: ${result.problems.join("; ")}`);
-      return;
+  app.use(requestIds());
+  app.use(securityHeaders({ inlineStylePaths }));
+  // Domain code signals some failures (e.g. D1 unavailable → 503) by throwing a Response, as in Remix.
+  app.use(async (c, next) => {
+    try {
+      await next();
+    } catch (thrown) {
+      if (!(thrown instanceof Response)) throw thrown;
+      if (!thrown.headers.get("Content-Type")?.startsWith("text/plain")) {
+        c.res = thrown;
+      } else if (c.req.path.startsWith("/api/")) {
+        c.res = c.json({ error: "unavailable", message: await thrown.text() }, thrown.status as 503);
+      } else {
+        c.res = statusPage(c, { status: thrown.status, title: "Please try again in a moment", message: await thrown.text() });
+      }
     }
-    const purged = await purgeExpiredRows(env.DB, new Date(controller.scheduledTime), result.config);
-    console.log(`purged ${JSON.stringify(purged)}`);
-    const rotated = await rotateKeysIfDue(env.DB, new Date(controller.scheduledTime), result.config);
-    if (rotated.created.length) console.log(`rotated signing keys: ${rotated.created.join(", ")}`);
-  },
-} satisfies ExportedHandler<Env>;
+  });
+
+  app.onError((error, c) => {
+    // Log the detail with the request id; show the person only the id (no stack traces, ever).
+    const clientId = c.get("clientRequestId");
+    console.error(`[${c.get("requestId")}] unhandled error${clientId ? ` (client request id ${clientId})` : ""}`, error);
+    return statusPage(c, {
+      status: 500,
+      title: "Something went wrong",
+      message: "Latchkey hit an unexpected error. Nothing was changed; please try again in a moment.",
+    });
+  });
+
+  app.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) =>
+        statusPage(c as Context<WorkerEnv>, {
+          status: 413,
+          title: "That request is too large",
+          message: `Forms sent to Latchkey can be at most ${MAX_BODY_BYTES / 1024} KiB.`,
+        }),
+    }),
+  );
+
+  app.use(async (c, next) => {
+    const result = readConfig(c.env);
+    if (!result.ok) return notConfigured(c, result.problems);
+    const db = createDb(c.env.DB, onQuery && (() => onQuery(c)));
+    // The outbox passes the config check on a loopback APP_URL, but only the dev entry has it: a
+    // deployed Worker left on it says so here instead of failing at the first sign-in email.
+    const mail = createMailer(result.config, { db, emailBinding: c.env.EMAIL }, mailers);
+    if (!mail.ok) return notConfigured(c, [mail.problem]);
+    c.set("config", result.config);
+    c.set("db", db);
+    c.set("mailer", mail.mailer);
+    await next();
+  });
+
+  if (routes) app.route("/", routes);
+
+  // The OpenID Connect provider's JSON endpoints (discovery, JWKS, token, userinfo, revoke): called by
+  // other apps' servers, so mounted before the same-origin and form-only checks meant for our pages.
+  app.route("/", oidcProvider());
+
+  app.use(
+    sameOriginPosts({
+      onRejected: (c) =>
+        statusPage(c as Context<WorkerEnv>, {
+          status: 403,
+          title: "Request blocked",
+          message:
+            "This form was sent from another site, or your browser didn't say where it came from. Go back to the page, reload it and try again.",
+        }),
+    }),
+  );
+
+  app.get("/healthz", async (c) => {
+    try {
+      await c.get("db").$client.prepare("SELECT 1").first();
+      return c.json({ status: "ok", db: "ok" });
+    } catch (error) {
+      console.error("healthz: D1 check failed", error);
+      return c.json({ status: "error", db: "unreachable" }, 503);
+    }
+  });
+
+  app.route("/api", api);
+  app.all("/api/*", (c) =>
+    c.json({ error: "not_found", message: `No API route ${c.req.method} ${c.req.path}.` }, 404),
+  );
+
+  // Passkeys speak JSON (WebAuthn's toJSON shapes), so they're served here, after the same-origin check
+  // and the body limit, and before the form-only gate for Remix pages.
+  app.route("/", passkeyRoutes);
+
+  app.use(
+    formBodies({
+      onRejected: (c) =>
+        statusPage(c as Context<WorkerEnv>, {
+          status: 415,
+          title: "Unsupported form data",
+          message: "Latchkey's pages accept ordinary form submissions only. Go back and submit the form again.",
+        }),
+    }),
+  );
+
+  app.all("*", (c) => {
+    const context: AppLoadContext = {
+      env: c.env,
+      ctx: c.executionCtx as ExecutionContext,
+      db: c.get("db"),
+      config: c.get("config"),
+      mailer: c.get("mailer"),
+      kv: c.env.RATE_LIMITS,
+      limiters: { sends: c.env.SEND_BURST, guesses: c.env.GUESS_BURST },
+      waitUntil: (promise) => c.executionCtx.waitUntil(promise),
+      now: () => new Date(),
+      requestId: c.get("requestId"),
+      cspNonce: c.get("cspNonce"),
+      csp: c.get("csp"),
+      client: readClientInfo(c.req.raw),
+    };
+    return handleRemixRequest(c.req.raw, context);
+  });
+
+  return app;
+}
+
+/** The Worker's handlers (fetch and the daily cron) around the app built with `options`. */
+export function createWorker(options: WorkerOptions = {}) {
+  const app = createApp(options);
+  return {
+    fetch: app.fetch,
+    /** The daily cron trigger (wrangler.toml): purge rows that can never be used again. */
+    async scheduled(controller: ScheduledController, env: Env) {
+      const result = readConfig(env);
+      if (!result.ok) {
+        console.error(`purge skipped: ${result.problems.join("; ")}`);
+        return;
+      }
+      const purged = await purgeExpiredRows(env.DB, new Date(controller.scheduledTime), result.config);
+      console.log(`purged ${JSON.stringify(purged)}`);
+      const rotated = await rotateKeysIfDue(env.DB, new Date(controller.scheduledTime), result.config);
+      if (rotated.created.length) console.log(`rotated signing keys: ${rotated.created.join(", ")}`);
+    },
+  } satisfies ExportedHandler<Env>;
+}
+
+export default createWorker();

@@ -1,6 +1,8 @@
 // `npm run bench`: bundle sizes, then latency/throughput per route against the production build under
 // `wrangler dev` (workerd, local D1/KV), next to a constant-response floor Worker and a Better Auth peer,
 // all started by this script on loopback ports. Prints a Markdown table and writes bench-results.json.
+// The bundle measured is the deployable one (wrangler.toml's main); the server runs the dev entry,
+// which adds the X-D1-Queries counter and the mailbox the bench reads its sign-in link from.
 // Bounded: every load run has a fixed duration; all servers are stopped at the end.
 import { execFileSync, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
@@ -9,6 +11,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import autocannon from "autocannon";
 import { addClientSql } from "./lib/client-sql.mjs";
+import { DEV_ENTRY } from "./lib/entries.mjs";
 
 const ROOT = process.cwd();
 const WRANGLER = join(ROOT, "node_modules/.bin/wrangler");
@@ -133,7 +136,7 @@ const lifted = [
   `TOTP_ENCRYPTION_KEY:${randomBytes(32).toString("base64url")}`,
   `APP_URL:http://localhost:${PORTS.app}`,
 ].flatMap((v) => ["--var", v]);
-start("latchkey", ["dev", "--port", String(PORTS.app), "--inspector-port", String(INSPECTOR.app), "--persist-to", STATE, ...lifted]);
+start("latchkey", ["dev", DEV_ENTRY, "--port", String(PORTS.app), "--inspector-port", String(INSPECTOR.app), "--persist-to", STATE, ...lifted]);
 const withFloor = wanted("floor (constant response)");
 if (withFloor) start("floor", ["dev", "--port", String(PORTS.floor), "--inspector-port", String(INSPECTOR.floor), "--config", "test/bench/floor/wrangler.toml"]);
 

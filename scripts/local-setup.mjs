@@ -36,8 +36,24 @@ if (existsSync(DEV_VARS)) {
 }
 
 const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" };
-// CI=true stops wrangler asking for confirmation before applying migrations.
-execFileSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local"], { stdio: "inherit", env });
+// CI=true stops wrangler asking for confirmation before applying migrations. Its output (the list of
+// migrations, twice, around a confirmation) is kept for when it fails; otherwise one line says what
+// happened, so the dev server's own summary stays easy to find (issue 16).
+let migrationLog;
+try {
+  migrationLog = execFileSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local"], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+    env,
+  });
+} catch (error) {
+  process.stdout.write(error.stdout ?? "");
+  process.stderr.write(error.stderr ?? "");
+  console.error("Applying the D1 migrations to the local database failed (output above).");
+  process.exit(1);
+}
+const applied = [...new Set([...migrationLog.matchAll(/(\d{4}_[\w-]+\.sql)/g)].map((m) => m[1]))];
+console.log(applied.length ? `Applied ${applied.length} migration(s) to the local D1: ${applied.join(", ")}.` : "The local D1 is up to date.");
 
 // The demo relying party at /dev/rp signs in through `latchkey-demo`, a first-party public client
 // (PKCE, no secret). Its redirect URI is on :8787; an e2e run on another port (E2E_PORT) adds its own.

@@ -15,7 +15,7 @@
 import type { AuthDeps } from "./deps";
 import type { AppConfig, Rate } from "~/lib/env.server";
 import type { ClientInfo } from "~/lib/client-info.server";
-import { ipLimitSubject } from "~/lib/client-ip";
+import { ipLimitSubject, isLoopbackIp } from "~/lib/client-ip";
 import { keyedHash } from "~/lib/crypto.server";
 import { consumeRateLimit, type RateLimitResult } from "~/lib/rate-limit.server";
 import { recordLimitHit } from "~/auth/audit/events.server";
@@ -38,9 +38,10 @@ export function clientLimitKey(config: AppConfig, client: ClientInfo): Promise<s
 async function passGate(deps: GateDeps, gate: Gate, client: ClientInfo, email: string | null): Promise<RateLimitResult> {
   const clientKey = ipLimitSubject(client.ip);
   const subject = await clientLimitKey(deps.config, client);
-  // Without an IP (local runs only: Cloudflare always sets CF-Connecting-IP) there is nothing to key a
-  // burst on; everyone shares the KV budget instead.
-  if (gate.burst && client.ip) {
+  // Without a real client address there is nothing to key a burst on: no IP, or a loopback one, only
+  // happens in local runs (Cloudflare always sets CF-Connecting-IP to the client's public address), where
+  // everyone shares the KV budget instead.
+  if (gate.burst && client.ip && !isLoopbackIp(client.ip)) {
     const outcome = await gate.burst.limit({ key: `${gate.name}:${subject}` }).catch((error: unknown) => {
       console.warn(`burst gate "${gate.name}" skipped: rate limiter unavailable`, error);
       return { success: true };

@@ -22,6 +22,7 @@ import { GOOGLE_STAND_IN_PATH, type GoogleConfig } from "~/lib/env.server";
 import { encodeBase64Url, generateToken, sha256Hex } from "~/lib/crypto.server";
 import { escapeHtml } from "~/lib/html";
 import { sameOriginPosts } from "~/worker/middleware/same-origin-posts";
+import { renderDevPage } from "./page";
 
 export interface GoogleStandInBindings {
   kv: KVNamespace;
@@ -97,21 +98,8 @@ async function readBody(c: Context<StandInEnv>): Promise<Record<string, string> 
 }
 
 function page(c: Context<StandInEnv>, status: 200 | 400, title: string, body: string) {
-  const stylesheet = c.env.stylesheet ? `<link rel="stylesheet" href="${escapeHtml(c.env.stylesheet)}">` : "";
   return c.html(
-    `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)} · Google stand-in</title>
-${stylesheet}
-</head>
-<body>
-<header class="site-header"><span class="brand">Google stand-in</span><span class="muted small">local development only</span></header>
-<main id="main" class="page">${body}</main>
-</body>
-</html>`,
+    renderDevPage({ title, brand: "Google stand-in", tagline: "local development only", body, stylesheet: c.env.stylesheet }),
     status,
   );
 }

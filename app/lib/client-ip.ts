@@ -26,3 +26,9 @@ export function ipv6Prefix64(address: string): string | null {
   if (first.length < 4 || first.some((g) => !/^[0-9a-f]{1,4}$/.test(g))) return null;
   return first.map((g) => g.replace(/^0+(?=.)/, "")).join(":");
 }
+
+/** 127.0.0.0/8 or ::1 (also IPv4-mapped): an address only a local run ever sees. */
+export function isLoopbackIp(ip: string): boolean {
+  const address = ip.trim().toLowerCase().replace(/^::ffff:/, "");
+  return address === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address);
+}

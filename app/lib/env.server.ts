@@ -138,7 +138,7 @@ export function isOutboxAllowedFor(appUrl: string): boolean {
   return isLoopbackUrl(appUrl) || new URL(appUrl).hostname.endsWith(".test");
 }
 
-/** Where the local GitHub stand-in lives (served by this Worker, loopback only; see app/worker/github-stand-in.ts). */
+/** Where the local GitHub stand-in lives (served by this Worker, loopback only; see app/dev/github-stand-in.ts). */
 export const GITHUB_STAND_IN_PATH = "/dev/github";
 
 /** Where the local Google stand-in lives (served by this Worker, loopback only; see app/dev/google-stand-in.ts). */

@@ -1,9 +1,10 @@
 /**
- * Drives the real Worker (app/worker.ts, as configured in wrangler.toml) through its fetch handler,
- * with helpers that read like the steps a person takes: request a link, read the mail, sign in.
+ * Drives the real Worker through its fetch handler, with helpers that read like the steps a person
+ * takes: request a link, read the mail, sign in. The Worker is the local entry (app/dev/worker.ts: the
+ * deployed app plus the outbox these helpers read mail from, and the other dev-only tools).
  */
 import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
-import worker from "~/worker";
+import worker from "~/dev/worker";
 
 export const ORIGIN = "https://latchkey.test";
 
@@ -52,10 +53,17 @@ export async function fetchAndSettle(path: string, init: RequestInit = {}): Prom
   return fetchWithEnv(new Request(url(path), { redirect: "manual", ...init, headers: withHost(url(path), init.headers) }), {});
 }
 
-/** Calls the Worker with a modified environment (e.g. the Resend provider, or a broken config). */
-export async function fetchWithEnv(request: Request, overrides: Partial<Record<keyof Env, unknown>>) {
+/**
+ * Calls the Worker with a modified environment (e.g. the Resend provider, or a broken config). `entry`
+ * is the local one unless a test is about the deployed entry (app/worker.ts).
+ */
+export async function fetchWithEnv(
+  request: Request,
+  overrides: Partial<Record<keyof Env, unknown>>,
+  entry: { fetch: (request: Request, env: Env, ctx: ExecutionContext) => Response | Promise<Response> } = worker,
+) {
   const ctx = createExecutionContext();
-  const response = await worker.fetch(request, { ...env, ...overrides } as Env, ctx);
+  const response = await entry.fetch(request, { ...env, ...overrides } as Env, ctx);
   await waitOnExecutionContext(ctx);
   return response;
 }

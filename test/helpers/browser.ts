@@ -4,7 +4,7 @@
  * request, so emails sent after the response are in the outbox when the next line runs.
  */
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
-import worker from "~/worker";
+import worker from "~/dev/worker";
 import { ORIGIN, lastMailTo, letTimePass, tokenIn } from "./app";
 
 import { expect } from "vitest";

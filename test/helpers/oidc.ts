@@ -3,7 +3,7 @@
  * redirect as a browser follows it, and token requests as an app's server sends them.
  */
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
-import worker from "~/worker";
+import worker from "~/dev/worker";
 import { ORIGIN } from "./app";
 import { Browser } from "./browser";
 import { s256 } from "./github";

@@ -1,6 +1,6 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import worker from "~/worker";
+import worker from "~/dev/worker";
 import { demoRelyingParty } from "~/dev/rp/app";
 import { fetchWithEnv, ORIGIN } from "../helpers/app";
 import { registerClient, signedInBrowser } from "../helpers/oidc";

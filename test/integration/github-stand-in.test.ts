@@ -1,6 +1,6 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
-import worker from "~/worker";
+import worker from "~/dev/worker";
 import { count } from "../helpers/app";
 import { cookiesFrom, s256 } from "../helpers/github";
 

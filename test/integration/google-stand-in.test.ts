@@ -1,6 +1,6 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import worker from "~/worker";
+import worker from "~/dev/worker";
 import { cookiesFrom, s256 } from "../helpers/github";
 import { forgetGoogleKeys } from "../helpers/google";
 

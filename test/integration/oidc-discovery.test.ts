@@ -1,7 +1,7 @@
 import { createScheduledController, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { decodeProtectedHeader } from "jose";
-import worker from "~/worker";
+import worker from "~/dev/worker";
 import { rotateSigningKeys } from "~/provider/keys.server";
 import { db, testConfig } from "../helpers/deps";
 import { Browser } from "../helpers/browser";

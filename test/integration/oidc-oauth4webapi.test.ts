@@ -7,7 +7,7 @@ import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:
 import { describe, expect, it } from "vitest";
 import * as oauth from "oauth4webapi";
 import { createRemoteJWKSet, customFetch as joseFetch, jwtVerify } from "jose";
-import worker from "~/worker";
+import worker from "~/dev/worker";
 import { REDIRECT_URI, registerClient, signedInBrowser } from "../helpers/oidc";
 
 const issuer = new URL("https://latchkey.test");

@@ -13,6 +13,7 @@ import { Hono, type Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { createRemoteJWKSet, customFetch, jwtVerify, type JWTPayload } from "jose";
 import { escapeHtml } from "~/lib/html";
+import { renderDevPage } from "../page";
 
 export const DEMO_RP_PATH = "/dev/rp";
 export const DEMO_CLIENT_ID = "latchkey-demo";
@@ -91,21 +92,8 @@ function saveSession(c: Context<DemoEnv>, session: Session) {
 }
 
 function page(c: Context<DemoEnv>, status: 200 | 400 | 502, title: string, body: string) {
-  const stylesheet = c.env.stylesheet ? `<link rel="stylesheet" href="${escapeHtml(c.env.stylesheet)}">` : "";
   return c.html(
-    `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)} · Demo app</title>
-${stylesheet}
-</head>
-<body>
-<header class="site-header"><span class="brand">Demo app</span><span class="muted small">a relying party on Latchkey, local only</span></header>
-<main id="main" class="page wide">${body}</main>
-</body>
-</html>`,
+    renderDevPage({ title, brand: "Demo app", tagline: "a relying party on Latchkey, local only", body, stylesheet: c.env.stylesheet, wide: true }),
     status,
   );
 }

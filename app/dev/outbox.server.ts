@@ -1,14 +1,15 @@
 /**
- * The local development mailbox: with EMAIL_PROVIDER=outbox, mail is stored in D1 instead of sent, and
- * /dev/mailbox shows it. The config check accepts the outbox only for an APP_URL that can't be a public
- * site, and the mailbox opens only when both APP_URL and the request are on this machine, so a
- * deployment never keeps or publishes anyone's sign-in links. Owner of the outbox_messages table.
+ * The local development mailbox's mail adapter: with EMAIL_PROVIDER=outbox, mail is stored in D1 instead
+ * of sent, and /dev/mailbox (mailbox.ts) shows it. The config check accepts the outbox only for an
+ * APP_URL that can't be a public site, the mailbox opens only when both APP_URL and the request are on
+ * this machine, and only the dev entry has this adapter at all, so a deployment never keeps or
+ * publishes anyone's sign-in links. Owner of the outbox_messages table (the purge job also sweeps it).
  */
 import { desc } from "drizzle-orm";
 import { outboxMessages } from "~/db/schema";
 import type { Database } from "~/lib/db.server";
 import { isLoopbackUrl, type AppConfig } from "~/lib/env.server";
-import type { Mailer } from "./mailer.server";
+import type { Mailer } from "~/lib/mail/mailer.server";
 
 export function createOutboxMailer(db: Database): Mailer {
   return {

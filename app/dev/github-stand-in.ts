@@ -14,7 +14,8 @@ import { Hono, type Context } from "hono";
 import { GITHUB_STAND_IN_PATH, type GitHubConfig } from "~/lib/env.server";
 import { encodeBase64Url, generateToken, sha256Hex } from "~/lib/crypto.server";
 import { escapeHtml } from "~/lib/html";
-import { sameOriginPosts } from "./middleware/same-origin-posts";
+import { sameOriginPosts } from "~/worker/middleware/same-origin-posts";
+import { renderDevPage } from "./page";
 
 export interface StandInBindings {
   kv: KVNamespace;
@@ -77,21 +78,8 @@ function authorizeProblem(github: GitHubConfig, params: OAuthParams): string | n
 }
 
 function page(c: Context<StandInEnv>, status: 200 | 400, title: string, body: string) {
-  const stylesheet = c.env.stylesheet ? `<link rel="stylesheet" href="${escapeHtml(c.env.stylesheet)}">` : "";
   return c.html(
-    `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)} · GitHub stand-in</title>
-${stylesheet}
-</head>
-<body>
-<header class="site-header"><span class="brand">GitHub stand-in</span><span class="muted small">local development only</span></header>
-<main id="main" class="page">${body}</main>
-</body>
-</html>`,
+    renderDevPage({ title, brand: "GitHub stand-in", tagline: "local development only", body, stylesheet: c.env.stylesheet }),
     status,
   );
 }

@@ -68,3 +68,13 @@ export async function keyedHash(secret: string, label: string, ...parts: string[
   const message = new TextEncoder().encode(JSON.stringify([label, ...parts]));
   return toHex(await crypto.subtle.sign("HMAC", await key, message));
 }
+
+/** Compares two strings without leaking where they differ (the length may show; both are short). */
+export function timingSafeEqual(a: string, b: string): boolean {
+  const left = new TextEncoder().encode(a);
+  const right = new TextEncoder().encode(b);
+  if (left.byteLength !== right.byteLength) return false;
+  let difference = 0;
+  for (let i = 0; i < left.byteLength; i++) difference |= left[i]! ^ right[i]!;
+  return difference === 0;
+}

@@ -7,7 +7,7 @@
 import type { AuthDeps } from "~/auth/deps";
 import { and, asc, eq, gt, isNull, lte, ne, or } from "drizzle-orm";
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from "jose";
-import { decodeBase64urlIgnorePadding, encodeBase64urlNoPadding } from "@oslojs/encoding";
+import { open, seal } from "~/lib/seal.server";
 import { oauthSigningKeys } from "~/db/schema";
 import type { Database } from "~/lib/db.server";
 
@@ -142,59 +142,17 @@ export function deleteRetiredKeys(db: Database, now: Date) {
 
 // --- private keys at rest -------------------------------------------------------------------------------
 
-const VERSION = "v1";
-/** HKDF's info: keys derived for signing keys are unrelated to those derived for TOTP secrets. */
-const HKDF_LABEL = "latchkey oidc signing key v1";
-const aesKeys = new Map<string, Promise<CryptoKey>>();
+/** HKDF's label: keys derived for signing keys are unrelated to those derived for TOTP secrets. */
+const SIGNING_KEY_SEAL = "latchkey oidc signing key v1";
 
-function aesKey(material: string): Promise<CryptoKey> {
-  let key = aesKeys.get(material);
-  if (!key) {
-    key = (async () => {
-      const base = await crypto.subtle.importKey("raw", new TextEncoder().encode(material), "HKDF", false, ["deriveKey"]);
-      return crypto.subtle.deriveKey(
-        { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: new TextEncoder().encode(HKDF_LABEL) },
-        base,
-        { name: "AES-GCM", length: 256 },
-        false,
-        ["encrypt", "decrypt"],
-      );
-    })();
-    aesKeys.set(material, key);
-  }
-  return key;
-}
-
-/** "v1.<base64url(iv || ciphertext)>" under the first key; the kid is associated data, so rows can't be swapped. */
-export async function sealPrivateJwk(keys: string[], kid: string, jwk: JWK): Promise<string> {
-  const iv = crypto.getRandomValues(new Uint8Array(12));
-  const sealed = await crypto.subtle.encrypt(
-    { name: "AES-GCM", iv, additionalData: new TextEncoder().encode(kid) },
-    await aesKey(keys[0]!),
-    new TextEncoder().encode(JSON.stringify(jwk)),
-  );
-  const out = new Uint8Array(iv.length + sealed.byteLength);
-  out.set(iv);
-  out.set(new Uint8Array(sealed), iv.length);
-  return `${VERSION}.${encodeBase64urlNoPadding(out)}`;
+/** Sealed under the first key; the kid is associated data, so rows can't be swapped. */
+export function sealPrivateJwk(keys: string[], kid: string, jwk: JWK): Promise<string> {
+  return seal(keys, { label: SIGNING_KEY_SEAL, boundTo: kid }, new TextEncoder().encode(JSON.stringify(jwk)));
 }
 
 /** Tries each configured key in turn, so TOTP_ENCRYPTION_KEY can rotate (new first, old kept a while). */
 async function openPrivateJwk(keys: string[], row: Pick<SigningKeyRow, "id" | "encryptedPrivateJwk">): Promise<JWK> {
-  const [version, body] = row.encryptedPrivateJwk.split(".");
-  if (version !== VERSION || !body) throw new Error(`signing key ${row.id}: unrecognised format`);
-  const bytes = decodeBase64urlIgnorePadding(body);
-  for (const material of keys) {
-    try {
-      const plain = await crypto.subtle.decrypt(
-        { name: "AES-GCM", iv: bytes.slice(0, 12), additionalData: new TextEncoder().encode(row.id) },
-        await aesKey(material),
-        bytes.slice(12),
-      );
-      return JSON.parse(new TextDecoder().decode(plain)) as JWK;
-    } catch {
-      // Not this key: try the next.
-    }
-  }
-  throw new Error(`signing key ${row.id}: no TOTP_ENCRYPTION_KEY decrypts it`);
+  const plain = await open(keys, { label: SIGNING_KEY_SEAL, boundTo: row.id }, row.encryptedPrivateJwk);
+  if (!plain) throw new Error(`signing key ${row.id}: no TOTP_ENCRYPTION_KEY decrypts it`);
+  return JSON.parse(new TextDecoder().decode(plain)) as JWK;
 }

@@ -6,11 +6,11 @@
 import { OAuth2RequestError } from "arctic";
 import type { ClientInfo } from "~/lib/client-info.server";
 import { appCookie, readCookieValue, serializeExpiredCookie } from "~/lib/cookies.server";
-import type { Database } from "~/lib/db.server";
 import type { AppConfig, GitHubConfig } from "~/lib/env.server";
 import { safeRedirectPath } from "~/lib/safe-redirect";
 import { recordAuthEvent } from "../audit/events.server";
-import { reportIdentityLinked, resolveIdentityUser, type ResolveResult } from "../identities/identities.server";
+import { resolveIdentityUser, type ProviderProfile, type ResolveResult } from "../identities/identities.server";
+import { signInWithProvider } from "../identities/sign-in.server";
 import {
   GITHUB_STATE_MAX_AGE_SECONDS,
   GITHUB_TIMEOUT_MS,
@@ -21,7 +21,7 @@ import {
 } from "./oauth.server";
 import type { AuthDeps } from "../deps";
 import { guessGate } from "../gates.server";
-import { startSessionForUser, type SignInOutcome } from "../session/start.server";
+import type { SignInOutcome } from "../session/start.server";
 
 type WithGitHub = AppConfig & { github: GitHubConfig };
 
@@ -128,36 +128,21 @@ export async function completeGitHubSignIn(
   }
 
   if (!profile.verifiedEmail) return refuse("no-verified-email", "no-verified-email");
-  const resolved = await resolveGitHubUser(deps, profile);
-  if (!resolved.ok) return refuse(resolved.reason, resolved.reason, profile.verifiedEmail);
-
-  const outcome = await startSessionForUser(deps, {
-    userId: resolved.userId,
+  const signedIn = await signInWithProvider(deps, githubIdentity(profile, profile.verifiedEmail), {
     redirectTo: await readCookieValue(request, redirectCookie(config)),
-    method: "github",
     client,
     previousSessionToken,
-    // Matched only by email: attached by the batch that completes the sign-in, never before it.
-    link: resolved.how === "link" ? resolved.link : null,
   });
-  // As on the email paths: a sign-in waiting for its second factor is logged when that completes.
-  if (outcome.kind === "session") {
-    if (outcome.linked) reportIdentityLinked(deps, { userId: resolved.userId, email: resolved.email, link: outcome.linked, client });
-    recordAuthEvent(deps, { type: "sign_in", detail: "github", email: resolved.email, userId: resolved.userId, client });
-  }
-  return { ok: true, outcome };
+  return signedIn.ok ? signedIn : refuse(signedIn.reason, signedIn.reason, profile.verifiedEmail);
+}
+
+/** A GitHub profile as a provider identity: keyed by the numeric id, never the login or email. */
+function githubIdentity(profile: GitHubProfile, verifiedEmail: string): ProviderProfile {
+  return { provider: "github", providerUserId: profile.id, verifiedEmail, login: profile.login, name: profile.name, avatarUrl: profile.avatarUrl, hostedDomain: null };
 }
 
 /** The Latchkey user for a GitHub profile with a verified primary email (rules: identities.server.ts). */
-export function resolveGitHubUser(deps: { db: Database; config: AppConfig; now: () => Date }, profile: GitHubProfile): Promise<ResolveResult> {
+export function resolveGitHubUser(deps: Pick<AuthDeps, "db" | "config" | "now">, profile: GitHubProfile): Promise<ResolveResult> {
   if (!profile.verifiedEmail) throw new Error("resolveGitHubUser needs a verified email");
-  return resolveIdentityUser(deps, {
-    provider: "github",
-    providerUserId: profile.id,
-    verifiedEmail: profile.verifiedEmail,
-    login: profile.login,
-    name: profile.name,
-    avatarUrl: profile.avatarUrl,
-    hostedDomain: null,
-  });
+  return resolveIdentityUser(deps, githubIdentity(profile, profile.verifiedEmail));
 }

@@ -10,15 +10,15 @@
 import { OAuth2RequestError } from "arctic";
 import type { ClientInfo } from "~/lib/client-info.server";
 import { appCookie, serializeExpiredCookie } from "~/lib/cookies.server";
-import { generateToken } from "~/lib/crypto.server";
+import { generateToken, timingSafeEqual } from "~/lib/crypto.server";
 import { checkEmail } from "~/lib/email-address";
 import type { AppConfig, GoogleConfig } from "~/lib/env.server";
 import { safeRedirectPath } from "~/lib/safe-redirect";
 import { recordAuthEvent } from "~/auth/audit/events.server";
-import { reportIdentityLinked, resolveIdentityUser } from "~/auth/identities/identities.server";
+import { signInWithProvider } from "~/auth/identities/sign-in.server";
 import { type AuthDeps } from "~/auth/deps";
 import { guessGate } from "../gates.server";
-import { startSessionForUser, type SignInOutcome } from "~/auth/session/start.server";
+import type { SignInOutcome } from "~/auth/session/start.server";
 import { GOOGLE_TIMEOUT_MS, GoogleUnavailableError, verifyGoogleIdToken, type GoogleClaims } from "./id-token.server";
 import { exchangeGoogleCode, googleAuthorizationUrl, deriveFromState } from "./oauth.server";
 import { readOneTapNonce, spendNonce } from "./one-tap-nonces.server";
@@ -103,7 +103,7 @@ export async function completeGoogleSignIn(deps: Deps, { request, client, previo
   const code = params.get("code");
   const started = await readStateCookie(request, deps.config);
   // OA-1: the state must be the one this browser was sent off with.
-  if (!state || !code || !started || !timingSafeEqualText(state, started.state)) return refuse("invalid-state");
+  if (!state || !code || !started || !timingSafeEqual(state, started.state)) return refuse("invalid-state");
 
   const secret = deps.config.sessionSecrets[0]!;
   let idToken: string;
@@ -152,7 +152,7 @@ export async function completeGoogleOneTap(
   // Google's double-submit check: the page put the same random value in a cookie and in the form.
   const field = form.get(CSRF_COOKIE);
   const cookie = plainCookie(request, CSRF_COOKIE);
-  if (typeof field !== "string" || !cookie || field.length > 256 || !timingSafeEqualText(field, cookie)) return refuse("csrf-mismatch");
+  if (typeof field !== "string" || !cookie || field.length > 256 || !timingSafeEqual(field, cookie)) return refuse("csrf-mismatch");
   const credential = form.get("credential");
   if (typeof credential !== "string" || credential === "") return refuse("invalid-token", "invalid-token: missing");
   const now = deps.now();
@@ -192,32 +192,20 @@ async function signInWithGoogle(
 ): Promise<GoogleSignInResult> {
   const checked = claims.email ? checkEmail(claims.email) : null;
   if (!claims.emailVerified || !checked?.ok) return refuse("no-verified-email");
-  const resolved = await resolveIdentityUser(deps, {
-    provider: "google",
-    providerUserId: claims.sub,
-    verifiedEmail: checked.email,
-    login: null,
-    name: claims.name,
-    avatarUrl: claims.picture,
-    hostedDomain: claims.hostedDomain,
-  });
-  if (!resolved.ok) return refuse(resolved.reason, resolved.reason, checked.email);
-
-  const outcome = await startSessionForUser(deps, {
-    userId: resolved.userId,
-    redirectTo: redirectTo === null ? null : safeRedirectPath(redirectTo),
-    method: "google",
-    client,
-    previousSessionToken,
-    // Matched only by email: attached by the batch that completes the sign-in, never before it.
-    link: resolved.how === "link" ? resolved.link : null,
-  });
-  // As on the other paths: a sign-in waiting for its second factor is logged when that completes.
-  if (outcome.kind === "session") {
-    if (outcome.linked) reportIdentityLinked(deps, { userId: resolved.userId, email: resolved.email, link: outcome.linked, client });
-    recordAuthEvent(deps, { type: "sign_in", detail: "google", email: resolved.email, userId: resolved.userId, client });
-  }
-  return { ok: true, outcome };
+  const signedIn = await signInWithProvider(
+    deps,
+    {
+      provider: "google",
+      providerUserId: claims.sub,
+      verifiedEmail: checked.email,
+      login: null,
+      name: claims.name,
+      avatarUrl: claims.picture,
+      hostedDomain: claims.hostedDomain,
+    },
+    { redirectTo, client, previousSessionToken },
+  );
+  return signedIn.ok ? signedIn : refuse(signedIn.reason, signedIn.reason, checked.email);
 }
 
 /** A cookie that isn't ours to sign (Google's double-submit token), read as sent. */
@@ -227,15 +215,4 @@ function plainCookie(request: Request, name: string): string | null {
     if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim() || null;
   }
   return null;
-}
-
-/** Compares without leaking where two values differ (both are at most a few hundred characters). */
-function timingSafeEqualText(a: string, b: string): boolean {
-  const encoder = new TextEncoder();
-  const left = encoder.encode(a);
-  const right = encoder.encode(b);
-  if (left.byteLength !== right.byteLength) return false;
-  let difference = 0;
-  for (let i = 0; i < left.byteLength; i++) difference |= left[i]! ^ right[i]!;
-  return difference === 0;
 }

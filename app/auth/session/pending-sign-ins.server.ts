@@ -30,6 +30,16 @@ export function insertPendingSignInFor(
     RETURNING user_id, redirect_to`);
 }
 
+/** Still completable: not completed, not expired, and with attempts left. */
+function stillOpen(id: string, now: Date): SQL {
+  return and(
+    eq(pendingSignIns.id, id),
+    sql`${pendingSignIns.completedAt} IS NULL`,
+    gt(pendingSignIns.expiresAt, now),
+    lt(pendingSignIns.attempts, SECOND_FACTOR_MAX_ATTEMPTS),
+  )!;
+}
+
 /** The pending sign-in behind a cookie, if it can still be completed, with what /auth/2fa shows. */
 export function findLivePendingSignIn(db: Database, { id, now }: { id: string; now: Date }) {
   return db
@@ -42,14 +52,7 @@ export function findLivePendingSignIn(db: Database, { id, now }: { id: string; n
     })
     .from(pendingSignIns)
     .innerJoin(users, eq(users.id, pendingSignIns.userId))
-    .where(
-      and(
-        eq(pendingSignIns.id, id),
-        sql`${pendingSignIns.completedAt} IS NULL`,
-        gt(pendingSignIns.expiresAt, now),
-        lt(pendingSignIns.attempts, SECOND_FACTOR_MAX_ATTEMPTS),
-      ),
-    )
+    .where(stillOpen(id, now))
     .limit(1);
 }
 
@@ -62,15 +65,7 @@ export function reservePendingAttempt(db: Database, { id, now, when }: { id: str
   return db
     .update(pendingSignIns)
     .set({ attempts: sql`${pendingSignIns.attempts} + 1` })
-    .where(
-      and(
-        eq(pendingSignIns.id, id),
-        sql`${pendingSignIns.completedAt} IS NULL`,
-        gt(pendingSignIns.expiresAt, now),
-        lt(pendingSignIns.attempts, SECOND_FACTOR_MAX_ATTEMPTS),
-        when,
-      ),
-    )
+    .where(and(stillOpen(id, now), when))
     .returning({ attempts: pendingSignIns.attempts });
 }
 

@@ -4,8 +4,10 @@
  * WebCrypto AES-GCM under a key derived (HKDF-SHA-256) from TOTP_ENCRYPTION_KEY.
  */
 import { createTOTPKeyURI, generateHOTP } from "@oslojs/otp";
-import { decodeBase64urlIgnorePadding, encodeBase32UpperCaseNoPadding, encodeBase64urlNoPadding } from "@oslojs/encoding";
+import { encodeBase32UpperCaseNoPadding } from "@oslojs/encoding";
 import { encode as encodeQr } from "uqr";
+import { timingSafeEqual } from "~/lib/crypto.server";
+import { isSealed, open, seal } from "~/lib/seal.server";
 
 export const TOTP_PERIOD_S = 30;
 export const TOTP_DIGITS = 6;
@@ -52,78 +54,27 @@ export function matchTotpStep(secret: Uint8Array, code: string, now: Date, windo
   // Every candidate is computed and compared in full, so timing doesn't tell which step matched.
   for (let offset = -window; offset <= window; offset++) {
     const step = current + offset;
-    if (timingSafeEqualStrings(generateHOTP(secret, BigInt(step), TOTP_DIGITS), code) && matched === null) matched = step;
+    if (timingSafeEqual(generateHOTP(secret, BigInt(step), TOTP_DIGITS), code) && matched === null) matched = step;
   }
   return matched;
 }
 
-function timingSafeEqualStrings(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return diff === 0;
-}
 
 // --- encryption at rest ------------------------------------------------------------------------------
 
-const VERSION = "v1";
-const aesKeys = new Map<string, Promise<CryptoKey>>();
+const TOTP_SEAL = "latchkey totp secret v1";
 
-function aesKey(material: string): Promise<CryptoKey> {
-  let key = aesKeys.get(material);
-  if (!key) {
-    key = (async () => {
-      const base = await crypto.subtle.importKey("raw", new TextEncoder().encode(material), "HKDF", false, ["deriveKey"]);
-      return crypto.subtle.deriveKey(
-        { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: new TextEncoder().encode("latchkey totp secret v1") },
-        base,
-        { name: "AES-GCM", length: 256 },
-        false,
-        ["encrypt", "decrypt"],
-      );
-    })();
-    aesKeys.set(material, key);
-  }
-  return key;
-}
-
-/**
- * "v1.<base64url(iv || ciphertext)>" under the first key. The user id is bound as associated data, so
- * a ciphertext copied onto another account's row doesn't decrypt.
- */
-export async function encryptTotpSecret(keys: string[], userId: string, secret: Uint8Array): Promise<string> {
-  const iv = crypto.getRandomValues(new Uint8Array(12));
-  const sealed = await crypto.subtle.encrypt(
-    { name: "AES-GCM", iv, additionalData: new TextEncoder().encode(userId) },
-    await aesKey(keys[0]!),
-    new Uint8Array(secret),
-  );
-  const out = new Uint8Array(iv.length + sealed.byteLength);
-  out.set(iv);
-  out.set(new Uint8Array(sealed), iv.length);
-  return `${VERSION}.${encodeBase64urlNoPadding(out)}`;
+/** The secret sealed under the first key, bound to the user: a copy on another account's row doesn't open. */
+export function encryptTotpSecret(keys: string[], userId: string, secret: Uint8Array): Promise<string> {
+  return seal(keys, { label: TOTP_SEAL, boundTo: userId }, secret);
 }
 
 /** Tries each key in turn, so keys can be rotated (new key first, old key kept until re-encrypted). */
 export async function decryptTotpSecret(keys: string[], userId: string, stored: string): Promise<Uint8Array> {
-  const [version, body] = stored.split(".");
-  if (version !== VERSION || !body) throw new Error("unrecognised TOTP secret format");
-  const bytes = decodeBase64urlIgnorePadding(body);
-  const iv = bytes.slice(0, 12);
-  const sealed = bytes.slice(12);
-  for (const material of keys) {
-    try {
-      const plain = await crypto.subtle.decrypt(
-        { name: "AES-GCM", iv, additionalData: new TextEncoder().encode(userId) },
-        await aesKey(material),
-        sealed,
-      );
-      return new Uint8Array(plain);
-    } catch {
-      // Wrong key (or tampered data): try the next one.
-    }
-  }
-  throw new Error("no TOTP_ENCRYPTION_KEY decrypts this secret");
+  if (!isSealed(stored)) throw new Error("unrecognised TOTP secret format");
+  const secret = await open(keys, { label: TOTP_SEAL, boundTo: userId }, stored);
+  if (!secret) throw new Error("no TOTP_ENCRYPTION_KEY decrypts this secret");
+  return secret;
 }
 
 // --- recovery codes -----------------------------------------------------------------------------------

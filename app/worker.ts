@@ -15,6 +15,7 @@ import { createRequestHandler, type AppLoadContext, type ServerBuild } from "@re
 // @ts-ignore -- missing until the first build, and untyped after it
 import * as remixBuild from "../build/server/index.js";
 import { readClientInfo } from "~/lib/client-info.server";
+import { themeStylesheet } from "~/lib/theme";
 import { createDb, type Database } from "~/lib/db.server";
 import { readConfig, type AppConfig } from "~/lib/env.server";
 import type { Mailer } from "~/lib/mail/mailer.server";
@@ -178,6 +179,11 @@ function createApp({ routes, mailers, onQuery, inlineStylePaths }: WorkerOptions
             "This form was sent from another site, or your browser didn't say where it came from. Go back to the page, reload it and try again.",
         }),
     }),
+  );
+
+  // The theme's colours and font (BRAND_* vars) as CSS custom properties: the CSP allows no inline styles.
+  app.get("/theme.css", (c) =>
+    c.body(themeStylesheet(c.get("config").theme), 200, { "Content-Type": "text/css; charset=utf-8", "Cache-Control": "public, max-age=300" }),
   );
 
   app.get("/healthz", async (c) => {

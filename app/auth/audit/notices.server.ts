@@ -39,13 +39,20 @@ export function noticeDetails(now: Date, client: ClientInfo): [string, string][]
 export function sendSecurityNotice(
   deps: NoticeDeps,
   client: ClientInfo,
-  notice: Omit<Notice, "appUrl" | "details"> & { details?: [string, string][] },
+  notice: Omit<Notice, "appUrl" | "theme" | "details"> & { details?: [string, string][] },
 ): void {
+  // Notices are written in Latchkey's voice; a deployment with its own product name gets that name.
+  const name = deps.config.theme.name;
+  const branded = (text: string) => (name === "Latchkey" ? text : text.replaceAll("Latchkey", name));
   const send = async () => {
     const sent = await deps.mailer.send(
       renderNoticeEmail({
         ...notice,
+        subject: branded(notice.subject),
+        heading: branded(notice.heading),
+        paragraphs: notice.paragraphs.map(branded),
         appUrl: deps.config.appUrl,
+        theme: deps.config.theme,
         details: [...(notice.details ?? []), ...noticeDetails(deps.now(), client)],
       }),
     );

@@ -70,7 +70,8 @@ export async function sendStepUpCode(
   const message = renderNoticeEmail({
     to: user.email,
     appUrl: deps.config.appUrl,
-    subject: "Your Latchkey confirmation code",
+    theme: deps.config.theme,
+    subject: `Your ${deps.config.theme.name} confirmation code`,
     heading: "Confirm it's you",
     paragraphs: [
       `Enter this code on your account page to confirm a security change: ${result.issued.code}`,

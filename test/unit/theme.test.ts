@@ -65,7 +65,9 @@ describe("theming by configuration", () => {
     expect(css).toContain("--accent-text:#111827");
     expect(css).toContain("@media (prefers-color-scheme: dark)");
     expect(css).toContain("--brand-font:Inter, system-ui");
-    expect(themeStylesheet((parseTheme({}) as { theme: never }).theme)).not.toContain("--accent");
+    const plain = parseTheme({});
+    if (!plain.ok) throw new Error("theme");
+    expect(themeStylesheet(plain.theme)).not.toContain("--accent");
   });
 
   it("brands every email: name, logo, accent button, support address and legal links", () => {

@@ -11,6 +11,8 @@ export default defineConfig({
         v3_fetcherPersist: true,
         v3_relativeSplatPath: true,
         v3_throwAbortReason: true,
+        // Routes come from app/routes.ts (still the file-name convention, via flatRoutes()).
+        v3_routeConfig: true,
       },
     }),
   ],

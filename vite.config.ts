@@ -13,6 +13,8 @@ export default defineConfig({
         v3_throwAbortReason: true,
         // Routes come from app/routes.ts (still the file-name convention, via flatRoutes()).
         v3_routeConfig: true,
+        // The page's HTML lists only the routes it needs; the browser asks GET /__manifest for the rest.
+        v3_lazyRouteDiscovery: true,
       },
     }),
   ],

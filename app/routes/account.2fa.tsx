@@ -1,4 +1,4 @@
-import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { rateLimitedMessage } from "~/auth/messages";
 import { requireSignedIn } from "~/auth/session.server";
@@ -39,20 +39,20 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const raw = form.get("code");
   const code = typeof raw === "string" ? raw.replace(/[\s-]/g, "") : "";
   if (!/^\d{6}$/.test(code)) {
-    return json<ActionData>({ state: "error", error: "Enter the 6-digit code your authenticator app shows for Latchkey." }, { status: 400 });
+    return data<ActionData>({ state: "error", error: "Enter the 6-digit code your authenticator app shows for Latchkey." }, { status: 400 });
   }
   const result = await confirmTotpEnrollment(context, { userId: user.id, email: user.email, sessionId: session.id, code, client: context.client });
   if (result.ok) {
-    return json<ActionData>({ state: "enabled", recoveryCodes: result.recoveryCodes, appHost: new URL(context.config.appUrl).host });
+    return { state: "enabled", recoveryCodes: result.recoveryCodes, appHost: new URL(context.config.appUrl).host } satisfies ActionData;
   }
   if (result.reason === "rate-limited") {
-    return json<ActionData>(
+    return data<ActionData>(
       { state: "rate-limited", message: rateLimitedMessage(result.retryAfterSeconds, "attempts") },
       { status: 429, headers: { "Retry-After": String(result.retryAfterSeconds) } },
     );
   }
   if (result.reason === "no-enrollment") throw redirect("/account#two-factor", { status: 303 });
-  return json<ActionData>(
+  return data<ActionData>(
     { state: "error", error: "That code doesn't match. Make sure you scanned this page's QR code, then enter the current code." },
     { status: 400 },
   );

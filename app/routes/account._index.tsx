@@ -1,5 +1,5 @@
-import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
-import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator, useSearchParams } from "@remix-run/react";
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator, useSearchParams, type ShouldRevalidateFunction } from "@remix-run/react";
 import { useState } from "react";
 import { takePasskeyNotice } from "~/auth/passkeys/cookies.server";
 import { PASSKEY_NAME_MAX_LENGTH } from "~/auth/passkeys/messages";
@@ -26,7 +26,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     takePasskeyNotice(request, context.config),
   ]);
   const headers = passkeyNotice.clear ? { "Set-Cookie": passkeyNotice.clear } : undefined;
-  return json({
+  return data({
     email: user.email,
     memberSince: user.createdAt.toISOString(),
     identities: identities.map((i) => ({ ...i, linkedAt: i.linkedAt.toISOString() })),
@@ -48,6 +48,14 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 type ActionData = { notice: string } | { error: string };
 
+/**
+ * Reload the page after every answer, as before single fetch: here a 404 or 409 means the page showed
+ * something that had already changed elsewhere (a session that had ended, 2FA already off), and single
+ * fetch would otherwise keep showing it after a 4xx.
+ */
+export const shouldRevalidate: ShouldRevalidateFunction = ({ actionStatus, defaultShouldRevalidate }) =>
+  (actionStatus !== undefined && actionStatus >= 400) || defaultShouldRevalidate;
+
 /** Where a sensitive change goes first when the last sign-in is more than ten minutes old. */
 const confirmFirst = (next: string) => redirect(stepUpPath(next), { status: 303 });
 
@@ -59,51 +67,51 @@ export async function action({ request, context }: ActionFunctionArgs) {
     case "revoke-session": {
       const sessionId = form.get("sessionId");
       if (typeof sessionId !== "string" || sessionId === session.id) {
-        return json<ActionData>({ error: "Choose one of your other sessions to sign out. To sign out here, use Sign out." }, { status: 400 });
+        return data<ActionData>({ error: "Choose one of your other sessions to sign out. To sign out here, use Sign out." }, { status: 400 });
       }
       const { ok } = await revokeSession(context, { userId: user.id, sessionId, client });
       return ok
-        ? json<ActionData>({ notice: "That session was signed out." })
-        : json<ActionData>({ error: "That session had already ended." }, { status: 404 });
+        ? ({ notice: "That session was signed out." } satisfies ActionData)
+        : data<ActionData>({ error: "That session had already ended." }, { status: 404 });
     }
     case "revoke-others": {
       const { revoked } = await revokeOtherSessions(context, { userId: user.id, currentSessionId: session.id, client });
-      return json<ActionData>({
+      return {
         notice: revoked === 0 ? "You weren't signed in anywhere else." : `Signed out ${revoked} other ${revoked === 1 ? "session" : "sessions"}.`,
-      });
+      } satisfies ActionData;
     }
     case "unlink-github":
     case "unlink-identity": {
       const unlinked = await unlinkIdentity(context, { userId: user.id, identityId: form.get("identityId"), client: context.client });
-      if (!unlinked.ok) return json<ActionData>({ error: "That account isn't linked to your account." }, { status: 404 });
+      if (!unlinked.ok) return data<ActionData>({ error: "That account isn't linked to your account." }, { status: 404 });
       const provider = unlinked.provider === "google" ? "Google" : "GitHub";
-      return json<ActionData>({
+      return {
         notice: `${provider} is unlinked. You can still sign in with your email, or link ${provider} again by continuing with it.`,
-      });
+      } satisfies ActionData;
     }
     case "revoke-app": {
       const clientId = form.get("clientId");
       const { ok } = typeof clientId === "string" ? await revokeAppAccess(context, { userId: user.id, clientId, client }) : { ok: false };
       return ok
-        ? json<ActionData>({ notice: "That app's access is revoked: it's signed out, and will ask you to sign in again." })
-        : json<ActionData>({ error: "That app had no access to revoke." }, { status: 404 });
+        ? ({ notice: "That app's access is revoked: it's signed out, and will ask you to sign in again." } satisfies ActionData)
+        : data<ActionData>({ error: "That app had no access to revoke." }, { status: 404 });
     }
     case "setup-2fa": {
       // Also behind step-up: a stolen session that turned 2FA on would lock the owner out of their account.
       if (!isRecentlyAuthenticated(session, context.now())) throw confirmFirst("/account#two-factor");
       const { ok } = await beginTotpEnrollment(context, { userId: user.id });
-      if (!ok) return json<ActionData>({ error: "Two-factor authentication is already on." }, { status: 409 });
+      if (!ok) return data<ActionData>({ error: "Two-factor authentication is already on." }, { status: 409 });
       throw redirect("/account/2fa", { status: 303 });
     }
     case "disable-2fa": {
       if (!isRecentlyAuthenticated(session, context.now())) throw confirmFirst("/account#two-factor");
       const { ok } = await disableTwoFactor(context, { userId: user.id, email: user.email, client });
       return ok
-        ? json<ActionData>({ notice: "Two-factor authentication is off. We've emailed you about the change." })
-        : json<ActionData>({ error: "Two-factor authentication was already off." }, { status: 409 });
+        ? ({ notice: "Two-factor authentication is off. We've emailed you about the change." } satisfies ActionData)
+        : data<ActionData>({ error: "Two-factor authentication was already off." }, { status: 409 });
     }
     default:
-      return json<ActionData>({ error: "That action isn't available here." }, { status: 400 });
+      return data<ActionData>({ error: "That action isn't available here." }, { status: 400 });
   }
 }
 

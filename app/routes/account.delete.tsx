@@ -1,4 +1,4 @@
-import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { deleteAccount } from "~/auth/account.server";
 import { requireSignedIn, serializeExpiredSessionCookie } from "~/auth/session.server";
@@ -24,7 +24,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const typed = form.get("email");
   const result = await deleteAccount(context, { userId: user.id, email: user.email, typedEmail: typed, client: context.client });
   if (!result.ok) {
-    return json(
+    return data(
       { error: "That isn't your account's email address. Type it exactly as shown.", typed: typeof typed === "string" ? typed.slice(0, 300) : "" },
       { status: 400 },
     );

@@ -1,4 +1,4 @@
-import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { requireSignedIn } from "~/auth/session.server";
 import { isRecentlyAuthenticated, stepUpPath } from "~/auth/step-up.server";
@@ -22,7 +22,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (!isRecentlyAuthenticated(session, context.now())) throw redirect(stepUpPath(HERE), { status: 303 });
   const result = await regenerateRecoveryCodes(context, { userId: user.id, email: user.email, client: context.client });
   if (!result.ok) throw redirect("/account#two-factor", { status: 303 });
-  return json({ recoveryCodes: result.recoveryCodes, appHost: new URL(context.config.appUrl).host });
+  return { recoveryCodes: result.recoveryCodes, appHost: new URL(context.config.appUrl).host };
 }
 
 export default function NewRecoveryCodes() {

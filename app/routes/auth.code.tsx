@@ -1,5 +1,5 @@
 import { readForm } from "~/lib/form.server";
-import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { CODE_PROBLEMS, lockedMessage, rateLimitedMessage, wrongCodeMessage } from "~/auth/messages";
 import { readSessionToken } from "~/auth/session.server";
@@ -36,7 +36,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const rawCode = form.get("code");
   const code = typeof rawCode === "string" ? rawCode.replace(/[\s-]/g, "") : "";
   if (!isWellFormedCode(code)) {
-    return json<ActionData>({ email, redirectTo, error: "Enter the 6-digit code from the email.", canResend: false }, { status: 400 });
+    return data<ActionData>({ email, redirectTo, error: "Enter the 6-digit code from the email.", canResend: false }, { status: 400 });
   }
 
   const client = context.client;
@@ -49,19 +49,19 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (result.ok) throw await signInResponse(request, context, result.outcome, client);
   switch (result.reason) {
     case "wrong-code":
-      return json<ActionData>({ email, redirectTo, error: wrongCodeMessage(result.attemptsLeft), canResend: false }, { status: 400 });
+      return data<ActionData>({ email, redirectTo, error: wrongCodeMessage(result.attemptsLeft), canResend: false }, { status: 400 });
     case "locked":
-      return json<ActionData>(
+      return data<ActionData>(
         { email, redirectTo, error: lockedMessage(result.retryAfterSeconds), canResend: false },
         { status: 429, headers: { "Retry-After": String(result.retryAfterSeconds) } },
       );
     case "rate-limited":
-      return json<ActionData>(
+      return data<ActionData>(
         { email, redirectTo, error: rateLimitedMessage(result.retryAfterSeconds, "attempts"), canResend: false },
         { status: 429, headers: { "Retry-After": String(result.retryAfterSeconds) } },
       );
     default:
-      return json<ActionData>({ email, redirectTo, error: CODE_PROBLEMS[result.reason], canResend: true }, { status: 400 });
+      return data<ActionData>({ email, redirectTo, error: CODE_PROBLEMS[result.reason], canResend: true }, { status: 400 });
   }
 }
 

@@ -1,4 +1,4 @@
-import { json, redirect, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { data, redirect, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Link, useLoaderData } from "@remix-run/react";
 import { completeGitHubSignIn, expiredGitHubCookies, type GitHubProblem } from "~/auth/github.server";
 import { rateLimitedMessage } from "~/auth/messages";
@@ -78,12 +78,12 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   }
   if (result.reason === "rate-limited") {
     headers.set("Retry-After", String(result.retryAfterSeconds));
-    return json(
+    return data(
       { reason: result.reason, message: rateLimitedMessage(result.retryAfterSeconds, "attempts") },
       { status: 429, headers },
     );
   }
-  return json({ reason: result.reason, message: null }, { status: GITHUB_PROBLEMS[result.reason].status, headers });
+  return data({ reason: result.reason, message: null }, { status: GITHUB_PROBLEMS[result.reason].status, headers });
 }
 
 export default function GitHubCallbackProblem() {

@@ -1,4 +1,4 @@
-import { json, redirect, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { data, redirect, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { useLoaderData } from "@remix-run/react";
 import { completeGoogleSignIn, expiredGoogleCookies } from "~/auth/google/sign-in.server";
 import { rateLimitedMessage } from "~/auth/messages";
@@ -42,9 +42,9 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   }
   if (result.reason === "rate-limited") {
     headers.set("Retry-After", String(result.retryAfterSeconds));
-    return json({ reason: result.reason, message: rateLimitedMessage(result.retryAfterSeconds, "attempts") }, { status: 429, headers });
+    return data({ reason: result.reason, message: rateLimitedMessage(result.retryAfterSeconds, "attempts") }, { status: 429, headers });
   }
-  return json({ reason: result.reason, message: null }, { status: GOOGLE_PROBLEMS[result.reason].status, headers });
+  return data({ reason: result.reason, message: null }, { status: GOOGLE_PROBLEMS[result.reason].status, headers });
 }
 
 export default function GoogleCallbackProblem() {

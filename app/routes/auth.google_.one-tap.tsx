@@ -1,4 +1,4 @@
-import { json, redirect, type ActionFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { data, redirect, type ActionFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Link, useActionData } from "@remix-run/react";
 import { CardPage } from "~/components/card-page";
 import { CSRF_COOKIE, completeGoogleOneTap } from "~/auth/google/sign-in.server";
@@ -44,9 +44,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (result.reason === "cancelled") return redirect("/login?google=cancelled", { status: 303, headers });
   if (result.reason === "rate-limited") {
     headers.set("Retry-After", String(result.retryAfterSeconds));
-    return json({ reason: result.reason, message: rateLimitedMessage(result.retryAfterSeconds, "attempts") }, { status: 429, headers });
+    return data({ reason: result.reason, message: rateLimitedMessage(result.retryAfterSeconds, "attempts") }, { status: 429, headers });
   }
-  return json({ reason: result.reason, message: null }, { status: GOOGLE_PROBLEMS[result.reason].status, headers });
+  return data({ reason: result.reason, message: null }, { status: GOOGLE_PROBLEMS[result.reason].status, headers });
 }
 
 export default function GoogleOneTapProblem() {

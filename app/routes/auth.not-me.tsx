@@ -1,5 +1,5 @@
 import {
-  json,
+  data,
   type ActionFunctionArgs,
   type HeadersFunction,
   type LoaderFunctionArgs,
@@ -35,25 +35,27 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const token = new URL(request.url).searchParams.get("token");
   const inspection = await inspectVerificationToken(context.db, token, "sign-out-everywhere", context.now());
   if (!inspection.ok) {
-    return json({ state: "problem" as const, message: PROBLEMS[inspection.reason].message }, { status: PROBLEMS[inspection.reason].status });
+    return data({ state: "problem" as const, message: PROBLEMS[inspection.reason].message }, { status: PROBLEMS[inspection.reason].status });
   }
-  return json({ state: "ready" as const, token: token!, maskedEmail: maskEmail(inspection.email) });
+  return { state: "ready" as const, token: token!, maskedEmail: maskEmail(inspection.email) };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const form = await readForm(request);
   const result = await signOutEverywhereWithLink(context, { token: form.get("token"), client: context.client });
   if (!result.ok) {
-    return json({ state: "problem" as const, message: PROBLEMS[result.reason].message }, { status: PROBLEMS[result.reason].status });
+    return data({ state: "problem" as const, message: PROBLEMS[result.reason].message }, { status: PROBLEMS[result.reason].status });
   }
   // If this browser was signed in to that account, its session ended with the others: drop the cookie.
   // A browser signed in to a different account keeps its session.
   const token = await readSessionToken(request, context.config);
   const stillSignedIn = token !== null && (await validateSessionToken(context.db, token, { now: context.now(), config: context.config }));
   const { sessionsEnded, authenticatorRemoved, recoveryCodesRemoved, passkeysRemoved, githubUnlinked } = result;
-  return json(
+  // 200 spelled out: without JavaScript the loader runs after this action and, the link now used, answers
+  // 410; under single fetch only an explicit action status outranks the loader's.
+  return data(
     { state: "done" as const, sessionsEnded, authenticatorRemoved, recoveryCodesRemoved, passkeysRemoved, githubUnlinked },
-    stillSignedIn ? undefined : { headers: { "Set-Cookie": await serializeExpiredSessionCookie(context.config) } },
+    { status: 200, headers: stillSignedIn ? undefined : { "Set-Cookie": await serializeExpiredSessionCookie(context.config) } },
   );
 }
 

@@ -1,6 +1,6 @@
 import { readForm } from "~/lib/form.server";
 import {
-  json,
+  data,
   type ActionFunctionArgs,
   type HeadersFunction,
   type LoaderFunctionArgs,
@@ -31,9 +31,9 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const token = new URL(request.url).searchParams.get("token");
   const inspection = await inspectVerificationToken(context.db, token, "sign-in", context.now());
   if (!inspection.ok) {
-    return json({ state: "problem" as const, reason: inspection.reason }, { status: LINK_PROBLEMS[inspection.reason].status });
+    return data({ state: "problem" as const, reason: inspection.reason }, { status: LINK_PROBLEMS[inspection.reason].status });
   }
-  return json({ state: "ready" as const, token: token!, maskedEmail: maskEmail(inspection.email) });
+  return { state: "ready" as const, token: token!, maskedEmail: maskEmail(inspection.email) };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -41,7 +41,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   // A scanner that "presses" the button gets the page again, not a session, and the link stays unused.
   if (!isPersonStartedNavigation(request)) {
     const token = form.get("token");
-    return json({ reason: "press-the-button" as const, token: typeof token === "string" ? token : "", message: null }, { status: 400 });
+    return data({ reason: "press-the-button" as const, token: typeof token === "string" ? token : "", message: null }, { status: 400 });
   }
   const client = context.client;
   const result = await redeemMagicLink(context, {
@@ -50,7 +50,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     previousSessionToken: await readSessionToken(request, context.config),
   });
   if (!result.ok && result.reason === "rate-limited") {
-    return json(
+    return data(
       { reason: "rate-limited" as const, message: rateLimitedMessage(result.retryAfterSeconds, "attempts") },
       { status: 429, headers: { "Retry-After": String(result.retryAfterSeconds) } },
     );
@@ -58,7 +58,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (!result.ok) {
     // Links are never guessed against, so the code-only outcomes can't happen here; map them anyway.
     const reason = result.reason in LINK_PROBLEMS ? (result.reason as keyof typeof LINK_PROBLEMS) : "invalid";
-    return json({ reason, message: null }, { status: LINK_PROBLEMS[reason].status });
+    return data({ reason, message: null }, { status: LINK_PROBLEMS[reason].status });
   }
   throw await signInResponse(request, context, result.outcome, client);
 }

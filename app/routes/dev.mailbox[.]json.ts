@@ -1,7 +1,8 @@
-import { json, type LoaderFunctionArgs } from "@remix-run/cloudflare";
+import type { LoaderFunctionArgs } from "@remix-run/cloudflare";
 import { isOutboxReadable, listOutboxMessages } from "~/lib/mail/outbox.server";
 
+// A resource route answers with a Response of its own: under single fetch only UI routes get turbo-stream.
 export async function loader({ request, context }: LoaderFunctionArgs) {
   if (!isOutboxReadable(request, context.config)) throw new Response("Not Found", { status: 404 });
-  return json(await listOutboxMessages(context.db));
+  return Response.json(await listOutboxMessages(context.db));
 }

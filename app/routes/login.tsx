@@ -1,5 +1,5 @@
 import { readForm } from "~/lib/form.server";
-import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { rateLimitedMessage } from "~/auth/messages";
 import { getSignedIn } from "~/auth/session.server";
@@ -28,7 +28,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const { oneTap, headers } = await prepareOneTap(context, { request, signedIn: false });
   // ?email= prefills the address: an app's login_hint arrives this way from /oauth/authorize.
   const hint = checkEmail(params.get("email"));
-  return json(
+  return data(
     {
       redirectTo,
       email: hint.ok ? hint.email : undefined,
@@ -53,7 +53,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const checked = checkEmail(rawEmail);
   if (!checked.ok) {
     const email = typeof rawEmail === "string" ? rawEmail.slice(0, 300) : "";
-    return json<ActionData>({ status: "invalid", error: checked.message, email }, { status: 400 });
+    return data<ActionData>({ status: "invalid", error: checked.message, email }, { status: 400 });
   }
   const result = await requestSignInEmail(context, {
     email: checked.email,
@@ -62,14 +62,14 @@ export async function action({ request, context }: ActionFunctionArgs) {
     deviceId: await readDeviceId(request, context.config),
   });
   if (!result.ok && result.reason === "rate-limited") {
-    return json<ActionData>(
+    return data<ActionData>(
       { status: "rate-limited", message: rateLimitedMessage(result.retryAfterSeconds, "emails") },
       { status: 429, headers: { "Retry-After": String(result.retryAfterSeconds) } },
     );
   }
-  if (!result.ok) return json<ActionData>({ status: "mail-failed" }, { status: 503 });
+  if (!result.ok) return data<ActionData>({ status: "mail-failed" }, { status: 503 });
   // Identical for every well-formed address, known or not (ENU-1).
-  return json<ActionData>({ status: "sent", email: checked.email });
+  return { status: "sent", email: checked.email } satisfies ActionData;
 }
 
 export default function Login() {

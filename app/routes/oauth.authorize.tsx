@@ -1,4 +1,4 @@
-import { json, redirect, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { data, redirect, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Link, useLoaderData } from "@remix-run/react";
 import { authorize, type AuthorizePageProblem } from "~/provider/authorize.server";
 import { sendToApp } from "~/provider/to-app.server";
@@ -44,9 +44,9 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     case "interaction":
       throw redirect(outcome.location, { status: 303 });
     case "to-app":
-      return json(sendToApp(request, { location: outcome.location, clientName: outcome.clientName }));
+      return sendToApp(request, { location: outcome.location, clientName: outcome.clientName });
     case "problem":
-      return json({ kind: "problem" as const, problem: outcome.problem }, { status: 400 });
+      return data({ kind: "problem" as const, problem: outcome.problem }, { status: 400 });
   }
 }
 

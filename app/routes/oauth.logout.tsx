@@ -1,4 +1,4 @@
-import { json, redirect, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { data, redirect, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useLoaderData, useLocation, useNavigation } from "@remix-run/react";
 import { inspectLogoutRequest, type LogoutProblem } from "~/provider/logout.server";
 import { sendToApp } from "~/provider/to-app.server";
@@ -27,9 +27,9 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const signedIn = await getSignedIn(request, context);
   const logout = await inspectLogoutRequest(context, new URL(request.url).searchParams);
   if (!signedIn && logout.returnTo) {
-    return json(sendToApp(request, { location: logout.returnTo, clientName: logout.clientName }));
+    return sendToApp(request, { location: logout.returnTo, clientName: logout.clientName });
   }
-  return json(
+  return data(
     { kind: "page" as const, signedIn: signedIn !== null, email: signedIn?.user.email ?? null, ...logout },
     { status: logout.problem ? 400 : 200 },
   );

@@ -1,8 +1,7 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { rateLimitedMessage } from "~/auth/messages";
-import { requireSignedIn } from "~/auth/session.server";
-import { isRecentlyAuthenticated, stepUpPath } from "~/auth/step-up.server";
+import { requireRecentAuthentication } from "~/auth/guards.server";
 import { confirmTotpEnrollment, getPendingEnrollment } from "~/auth/two-factor.server";
 import { Field, ONE_TIME_CODE_INPUT } from "~/components/field";
 import { RecoveryCodes } from "~/components/recovery-codes";
@@ -15,14 +14,10 @@ export const headers = passThroughRetryAfter;
 export const meta: MetaFunction = () => [{ title: "Set up two-factor authentication · Latchkey" }];
 
 /** The secret is as sensitive as the change it makes: only a recently signed-in session sees or confirms it. */
-async function requireRecentSignIn(request: Request, context: LoaderFunctionArgs["context"]) {
-  const signedIn = await requireSignedIn(request, context);
-  if (!isRecentlyAuthenticated(signedIn.session, context.now())) throw redirect(stepUpPath("/account#two-factor"), { status: 303 });
-  return signedIn;
-}
+const RETURN_TO = "/account#two-factor";
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const { user } = await requireRecentSignIn(request, context);
+  const { user } = await requireRecentAuthentication(request, context, RETURN_TO);
   // Null when no enrollment is in progress (finished, expired, or never started). Not a redirect: this
   // loader also runs right after the action that finishes enrollment, whose page shows the codes.
   return { enrollment: await getPendingEnrollment(context, { userId: user.id, email: user.email }) };
@@ -34,7 +29,7 @@ type ActionData =
   | { state: "rate-limited"; message: string };
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const { user, session } = await requireRecentSignIn(request, context);
+  const { user, session } = await requireRecentAuthentication(request, context, RETURN_TO);
   const form = await readForm(request);
   const raw = form.get("code");
   const code = typeof raw === "string" ? raw.replace(/[\s-]/g, "") : "";

@@ -6,8 +6,8 @@ import { PASSKEY_NAME_MAX_LENGTH } from "~/auth/passkeys/messages";
 import { listPasskeys } from "~/auth/passkeys/statements.server";
 import { AddPasskey } from "~/components/passkeys";
 import { loadAccountOverview, revokeOtherSessions, revokeSession, unlinkIdentity } from "~/auth/account.server";
+import { hasRecentAuthentication, requireRecentAuthentication } from "~/auth/guards.server";
 import { requireSignedIn } from "~/auth/session.server";
-import { isRecentlyAuthenticated, stepUpPath } from "~/auth/step-up.server";
 import { beginTotpEnrollment, disableTwoFactor } from "~/auth/two-factor.server";
 import { readForm } from "~/lib/form.server";
 import { formatDate } from "~/lib/dates";
@@ -31,7 +31,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     memberSince: user.createdAt.toISOString(),
     identities: identities.map((i) => ({ ...i, linkedAt: i.linkedAt.toISOString() })),
     twoFactor: { enabled: twoFactor.enabled, enabledAt: twoFactor.enabledAt?.toISOString() ?? null, recoveryCodesLeft: twoFactor.recoveryCodesLeft },
-    recentlyAuthenticated: isRecentlyAuthenticated(session, context.now()),
+    recentlyAuthenticated: hasRecentAuthentication({ session }, context),
     sessions: sessions.map((s) => ({ ...s, createdAt: s.createdAt.toISOString(), lastSeenAt: s.lastSeenAt.toISOString() })),
     activity: activity.map((a) => ({ ...a, at: a.at.toISOString() })),
     passkeys: passkeys.map((p) => ({
@@ -55,9 +55,6 @@ type ActionData = { notice: string } | { error: string };
  */
 export const shouldRevalidate: ShouldRevalidateFunction = ({ actionStatus, defaultShouldRevalidate }) =>
   (actionStatus !== undefined && actionStatus >= 400) || defaultShouldRevalidate;
-
-/** Where a sensitive change goes first when the last sign-in is more than ten minutes old. */
-const confirmFirst = (next: string) => redirect(stepUpPath(next), { status: 303 });
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const { user, session } = await requireSignedIn(request, context);
@@ -98,13 +95,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
     }
     case "setup-2fa": {
       // Also behind step-up: a stolen session that turned 2FA on would lock the owner out of their account.
-      if (!isRecentlyAuthenticated(session, context.now())) throw confirmFirst("/account#two-factor");
+      await requireRecentAuthentication(request, context, "/account#two-factor");
       const { ok } = await beginTotpEnrollment(context, { userId: user.id });
       if (!ok) return data<ActionData>({ error: "Two-factor authentication is already on." }, { status: 409 });
       throw redirect("/account/2fa", { status: 303 });
     }
     case "disable-2fa": {
-      if (!isRecentlyAuthenticated(session, context.now())) throw confirmFirst("/account#two-factor");
+      await requireRecentAuthentication(request, context, "/account#two-factor");
       const { ok } = await disableTwoFactor(context, { userId: user.id, email: user.email, client });
       return ok
         ? ({ notice: "Two-factor authentication is off. We've emailed you about the change." } satisfies ActionData)

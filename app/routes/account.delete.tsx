@@ -1,8 +1,8 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { deleteAccount } from "~/auth/account.server";
-import { requireSignedIn, serializeExpiredSessionCookie } from "~/auth/session.server";
-import { isRecentlyAuthenticated, stepUpPath } from "~/auth/step-up.server";
+import { requireRecentAuthentication } from "~/auth/guards.server";
+import { serializeExpiredSessionCookie } from "~/auth/session.server";
 import { Field } from "~/components/field";
 import { readForm } from "~/lib/form.server";
 import { CardPage } from "~/components/card-page";
@@ -12,14 +12,12 @@ export const meta: MetaFunction = () => [{ title: "Delete account · Latchkey" }
 const HERE = "/account/delete";
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const { user, session } = await requireSignedIn(request, context);
-  if (!isRecentlyAuthenticated(session, context.now())) throw redirect(stepUpPath(HERE), { status: 303 });
+  const { user } = await requireRecentAuthentication(request, context, HERE);
   return { email: user.email };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const { user, session } = await requireSignedIn(request, context);
-  if (!isRecentlyAuthenticated(session, context.now())) throw redirect(stepUpPath(HERE), { status: 303 });
+  const { user } = await requireRecentAuthentication(request, context, HERE);
   const form = await readForm(request);
   const typed = form.get("email");
   const result = await deleteAccount(context, { userId: user.id, email: user.email, typedEmail: typed, client: context.client });

@@ -8,6 +8,7 @@ import { RecoveryCodes } from "~/components/recovery-codes";
 import { readForm } from "~/lib/form.server";
 import { passThroughRetryAfter } from "~/lib/route-headers";
 import { CardPage } from "~/components/card-page";
+import { tooManyRequests } from "~/lib/route-answers.server";
 
 export const headers = passThroughRetryAfter;
 
@@ -41,9 +42,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
     return { state: "enabled", recoveryCodes: result.recoveryCodes, appHost: new URL(context.config.appUrl).host } satisfies ActionData;
   }
   if (result.reason === "rate-limited") {
-    return data<ActionData>(
+    return tooManyRequests<ActionData>(
       { state: "rate-limited", message: rateLimitedMessage(result.retryAfterSeconds, "attempts") },
-      { status: 429, headers: { "Retry-After": String(result.retryAfterSeconds) } },
+      result.retryAfterSeconds,
     );
   }
   if (result.reason === "no-enrollment") throw redirect("/account#two-factor", { status: 303 });

@@ -12,6 +12,7 @@ import { passThroughRetryAfter } from "~/lib/route-headers";
 import { CardPage } from "~/components/card-page";
 import { PasskeyStepUp } from "~/components/passkeys";
 import { countPasskeys } from "~/auth/passkeys/statements.server";
+import { tooManyRequests } from "~/lib/route-answers.server";
 
 export const headers = passThroughRetryAfter;
 
@@ -39,8 +40,7 @@ type ActionData =
   | { state: "second-factor-error"; kind: "totp" | "recovery"; error: string }
   | { state: "error"; error: string };
 
-const limited = (message: string, seconds: number) =>
-  data<ActionData>({ state: "error", error: message }, { status: 429, headers: { "Retry-After": String(seconds) } });
+const limited = (message: string, seconds: number) => tooManyRequests<ActionData>({ state: "error", error: message }, seconds);
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const { user, session } = await requireSignedIn(request, context);
@@ -76,14 +76,14 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (result.ok) confirmed(form.get("next"));
   switch (result.reason) {
     case "rate-limited":
-      return data<ActionData>(
+      return tooManyRequests<ActionData>(
         { state: "code-error", error: rateLimitedMessage(result.retryAfterSeconds, "attempts") },
-        { status: 429, headers: { "Retry-After": String(result.retryAfterSeconds) } },
+        result.retryAfterSeconds,
       );
     case "locked":
-      return data<ActionData>(
+      return tooManyRequests<ActionData>(
         { state: "code-error", error: lockedMessage(result.retryAfterSeconds, { linkStillWorks: false }) },
-        { status: 429, headers: { "Retry-After": String(result.retryAfterSeconds) } },
+        result.retryAfterSeconds,
       );
     case "malformed":
       return data<ActionData>({ state: "code-error", error: "Enter the 6-digit code from the email." }, { status: 400 });

@@ -10,6 +10,7 @@ import { maskEmail } from "~/lib/email-address";
 import { readForm } from "~/lib/form.server";
 import { passThroughRetryAfter } from "~/lib/route-headers";
 import { CardPage } from "~/components/card-page";
+import { tooManyRequests } from "~/lib/route-answers.server";
 
 export const headers = passThroughRetryAfter;
 
@@ -46,14 +47,14 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (result.ok) throw await signInResponse(request, context, result.outcome, client);
   switch (result.reason) {
     case "rate-limited":
-      return data<ActionData>(
+      return tooManyRequests<ActionData>(
         { state: "rate-limited", message: rateLimitedMessage(result.retryAfterSeconds, "attempts") },
-        { status: 429, headers: { "Retry-After": String(result.retryAfterSeconds) } },
+        result.retryAfterSeconds,
       );
     case "locked":
-      return data<ActionData>(
+      return tooManyRequests<ActionData>(
         { state: "rate-limited", message: secondFactorPausedMessage(result.retryAfterSeconds) },
-        { status: 429, headers: { "Retry-After": String(result.retryAfterSeconds) } },
+        result.retryAfterSeconds,
       );
     case "secret-unreadable":
       return data<ActionData>({ state: "error", kind: "recovery", error: SECRET_UNREADABLE_MESSAGE }, { status: 409 });

@@ -10,6 +10,7 @@ import { checkEmail } from "~/lib/email-address";
 import { passThroughRetryAfter } from "~/lib/route-headers";
 import { safeRedirectPath } from "~/lib/safe-redirect";
 import { CardPage } from "~/components/card-page";
+import { tooManyRequests } from "~/lib/route-answers.server";
 
 export const headers = passThroughRetryAfter;
 
@@ -51,14 +52,14 @@ export async function action({ request, context }: ActionFunctionArgs) {
     case "wrong-code":
       return data<ActionData>({ email, redirectTo, error: wrongCodeMessage(result.attemptsLeft), canResend: false }, { status: 400 });
     case "locked":
-      return data<ActionData>(
+      return tooManyRequests<ActionData>(
         { email, redirectTo, error: lockedMessage(result.retryAfterSeconds), canResend: false },
-        { status: 429, headers: { "Retry-After": String(result.retryAfterSeconds) } },
+        result.retryAfterSeconds,
       );
     case "rate-limited":
-      return data<ActionData>(
+      return tooManyRequests<ActionData>(
         { email, redirectTo, error: rateLimitedMessage(result.retryAfterSeconds, "attempts"), canResend: false },
-        { status: 429, headers: { "Retry-After": String(result.retryAfterSeconds) } },
+        result.retryAfterSeconds,
       );
     default:
       return data<ActionData>({ email, redirectTo, error: CODE_PROBLEMS[result.reason], canResend: true }, { status: 400 });

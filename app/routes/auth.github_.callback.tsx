@@ -5,6 +5,7 @@ import { rateLimitedMessage } from "~/auth/messages";
 import { readSessionToken } from "~/auth/session.server";
 import { signInResponse } from "~/auth/sign-in-response.server";
 import { passThroughRetryAfter } from "~/lib/route-headers";
+import { tooManyRequests } from "~/lib/route-answers.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: `${data ? GITHUB_PROBLEMS[data.reason].title : "GitHub sign-in"} · Latchkey` },
@@ -77,11 +78,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     throw redirect("/login?github=cancelled", { status: 303, headers });
   }
   if (result.reason === "rate-limited") {
-    headers.set("Retry-After", String(result.retryAfterSeconds));
-    return data(
-      { reason: result.reason, message: rateLimitedMessage(result.retryAfterSeconds, "attempts") },
-      { status: 429, headers },
-    );
+    return tooManyRequests({ reason: result.reason, message: rateLimitedMessage(result.retryAfterSeconds, "attempts") }, result.retryAfterSeconds, headers);
   }
   return data({ reason: result.reason, message: null }, { status: GITHUB_PROBLEMS[result.reason].status, headers });
 }

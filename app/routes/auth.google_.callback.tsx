@@ -6,6 +6,7 @@ import { readSessionToken } from "~/auth/session.server";
 import { signInResponse } from "~/auth/sign-in-response.server";
 import { GOOGLE_PROBLEMS, GoogleProblemPage } from "~/components/google-problem";
 import { passThroughRetryAfter } from "~/lib/route-headers";
+import { tooManyRequests } from "~/lib/route-answers.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: `${data ? GOOGLE_PROBLEMS[data.reason].title : "Google sign-in"} · Latchkey` },
@@ -41,8 +42,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     throw redirect("/login?google=cancelled", { status: 303, headers });
   }
   if (result.reason === "rate-limited") {
-    headers.set("Retry-After", String(result.retryAfterSeconds));
-    return data({ reason: result.reason, message: rateLimitedMessage(result.retryAfterSeconds, "attempts") }, { status: 429, headers });
+    return tooManyRequests({ reason: result.reason, message: rateLimitedMessage(result.retryAfterSeconds, "attempts") }, result.retryAfterSeconds, headers);
   }
   return data({ reason: result.reason, message: null }, { status: GOOGLE_PROBLEMS[result.reason].status, headers });
 }

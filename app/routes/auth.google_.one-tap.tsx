@@ -9,6 +9,7 @@ import { signInResponse } from "~/auth/sign-in-response.server";
 import { GOOGLE_PROBLEMS, GoogleProblemPage } from "~/components/google-problem";
 import { readForm } from "~/lib/form.server";
 import { passThroughRetryAfter } from "~/lib/route-headers";
+import { tooManyRequests } from "~/lib/route-answers.server";
 
 export const headers = passThroughRetryAfter;
 
@@ -43,8 +44,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
   if (result.reason === "cancelled") return redirect("/login?google=cancelled", { status: 303, headers });
   if (result.reason === "rate-limited") {
-    headers.set("Retry-After", String(result.retryAfterSeconds));
-    return data({ reason: result.reason, message: rateLimitedMessage(result.retryAfterSeconds, "attempts") }, { status: 429, headers });
+    return tooManyRequests({ reason: result.reason, message: rateLimitedMessage(result.retryAfterSeconds, "attempts") }, result.retryAfterSeconds, headers);
   }
   return data({ reason: result.reason, message: null }, { status: GOOGLE_PROBLEMS[result.reason].status, headers });
 }

@@ -16,6 +16,7 @@ import { maskEmail } from "~/lib/email-address";
 import { passThroughRetryAfter } from "~/lib/route-headers";
 import { isPersonStartedNavigation } from "~/lib/fetch-metadata";
 import { CardPage } from "~/components/card-page";
+import { tooManyRequests } from "~/lib/route-answers.server";
 
 export const meta: MetaFunction = () => [{ title: "Confirm sign-in · Latchkey" }];
 
@@ -50,9 +51,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
     previousSessionToken: await readSessionToken(request, context.config),
   });
   if (!result.ok && result.reason === "rate-limited") {
-    return data(
+    return tooManyRequests(
       { reason: "rate-limited" as const, message: rateLimitedMessage(result.retryAfterSeconds, "attempts") },
-      { status: 429, headers: { "Retry-After": String(result.retryAfterSeconds) } },
+      result.retryAfterSeconds,
     );
   }
   if (!result.ok) {

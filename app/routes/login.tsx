@@ -15,6 +15,7 @@ import { PasskeySignIn } from "~/components/passkeys";
 import { prepareOneTap } from "~/auth/google/one-tap.server";
 import { GoogleOneTap } from "~/components/google-one-tap";
 import { ProviderButtons } from "~/components/provider-buttons";
+import { tooManyRequests } from "~/lib/route-answers.server";
 
 export const headers = passThroughRetryAfter;
 
@@ -62,10 +63,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     deviceId: await readDeviceId(request, context.config),
   });
   if (!result.ok && result.reason === "rate-limited") {
-    return data<ActionData>(
-      { status: "rate-limited", message: rateLimitedMessage(result.retryAfterSeconds, "emails") },
-      { status: 429, headers: { "Retry-After": String(result.retryAfterSeconds) } },
-    );
+    return tooManyRequests<ActionData>({ status: "rate-limited", message: rateLimitedMessage(result.retryAfterSeconds, "emails") }, result.retryAfterSeconds);
   }
   if (!result.ok) return data<ActionData>({ status: "mail-failed" }, { status: 503 });
   // Identical for every well-formed address, known or not (ENU-1).

@@ -1,6 +1,6 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { rateLimitedMessage } from "~/auth/messages";
+import { ENROLLMENT, rateLimitedMessage } from "~/auth/messages";
 import { requireRecentAuthentication } from "~/auth/guards.server";
 import { confirmTotpEnrollment, getPendingEnrollment } from "~/auth/two-factor.server";
 import { Field, ONE_TIME_CODE_INPUT } from "~/components/field";
@@ -35,7 +35,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const raw = form.get("code");
   const code = typeof raw === "string" ? raw.replace(/[\s-]/g, "") : "";
   if (!/^\d{6}$/.test(code)) {
-    return data<ActionData>({ state: "error", error: "Enter the 6-digit code your authenticator app shows for Latchkey." }, { status: 400 });
+    return data<ActionData>({ state: "error", error: ENROLLMENT.malformed }, { status: 400 });
   }
   const result = await confirmTotpEnrollment(context, { userId: user.id, email: user.email, sessionId: session.id, code, client: context.client });
   if (result.ok) {
@@ -48,10 +48,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     );
   }
   if (result.reason === "no-enrollment") throw redirect("/account#two-factor", { status: 303 });
-  return data<ActionData>(
-    { state: "error", error: "That code doesn't match. Make sure you scanned this page's QR code, then enter the current code." },
-    { status: 400 },
-  );
+  return data<ActionData>({ state: "error", error: ENROLLMENT.mismatch }, { status: 400 });
 }
 
 export default function SetUpTwoFactor() {
@@ -73,8 +70,8 @@ function EnrollmentForm({ actionData }: { actionData: ActionData | undefined }) 
   const checking = useNavigation().state !== "idle";
   if (!data) {
     return (
-      <CardPage title="No setup in progress">
-        <p>Setting up an authenticator app starts from your account page, and a setup expires after 10 minutes.</p>
+      <CardPage title={ENROLLMENT.none.title}>
+        <p>{ENROLLMENT.none.message}</p>
         <p>
           <Link className="button" to="/account#two-factor">
             Go to your account

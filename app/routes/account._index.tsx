@@ -9,6 +9,7 @@ import { loadAccountOverview, revokeOtherSessions, revokeSession, unlinkIdentity
 import { hasRecentAuthentication, requireRecentAuthentication } from "~/auth/guards.server";
 import { requireSignedIn } from "~/auth/session.server";
 import { beginTotpEnrollment, disableTwoFactor } from "~/auth/two-factor.server";
+import { ACCOUNT, STEP_UP } from "~/auth/messages";
 import { readForm } from "~/lib/form.server";
 import { formatDate } from "~/lib/dates";
 import { LinkedIdentities } from "~/components/linked-identities";
@@ -64,51 +65,46 @@ export async function action({ request, context }: ActionFunctionArgs) {
     case "revoke-session": {
       const sessionId = form.get("sessionId");
       if (typeof sessionId !== "string" || sessionId === session.id) {
-        return data<ActionData>({ error: "Choose one of your other sessions to sign out. To sign out here, use Sign out." }, { status: 400 });
+        return data<ActionData>({ error: ACCOUNT.chooseOtherSession }, { status: 400 });
       }
       const { ok } = await revokeSession(context, { userId: user.id, sessionId, client });
       return ok
-        ? ({ notice: "That session was signed out." } satisfies ActionData)
-        : data<ActionData>({ error: "That session had already ended." }, { status: 404 });
+        ? ({ notice: ACCOUNT.sessionSignedOut } satisfies ActionData)
+        : data<ActionData>({ error: ACCOUNT.sessionAlreadyEnded }, { status: 404 });
     }
     case "revoke-others": {
       const { revoked } = await revokeOtherSessions(context, { userId: user.id, currentSessionId: session.id, client });
-      return {
-        notice: revoked === 0 ? "You weren't signed in anywhere else." : `Signed out ${revoked} other ${revoked === 1 ? "session" : "sessions"}.`,
-      } satisfies ActionData;
+      return { notice: ACCOUNT.otherSessionsSignedOut(revoked) } satisfies ActionData;
     }
     case "unlink-github":
     case "unlink-identity": {
       const unlinked = await unlinkIdentity(context, { userId: user.id, identityId: form.get("identityId"), client: context.client });
-      if (!unlinked.ok) return data<ActionData>({ error: "That account isn't linked to your account." }, { status: 404 });
-      const provider = unlinked.provider === "google" ? "Google" : "GitHub";
-      return {
-        notice: `${provider} is unlinked. You can still sign in with your email, or link ${provider} again by continuing with it.`,
-      } satisfies ActionData;
+      if (!unlinked.ok) return data<ActionData>({ error: ACCOUNT.notLinked }, { status: 404 });
+      return { notice: ACCOUNT.unlinked(unlinked.provider === "google" ? "Google" : "GitHub") } satisfies ActionData;
     }
     case "revoke-app": {
       const clientId = form.get("clientId");
       const { ok } = typeof clientId === "string" ? await revokeAppAccess(context, { userId: user.id, clientId, client }) : { ok: false };
       return ok
-        ? ({ notice: "That app's access is revoked: it's signed out, and will ask you to sign in again." } satisfies ActionData)
-        : data<ActionData>({ error: "That app had no access to revoke." }, { status: 404 });
+        ? ({ notice: ACCOUNT.appRevoked } satisfies ActionData)
+        : data<ActionData>({ error: ACCOUNT.noAppAccess }, { status: 404 });
     }
     case "setup-2fa": {
       // Also behind step-up: a stolen session that turned 2FA on would lock the owner out of their account.
       await requireRecentAuthentication(request, context, "/account#two-factor");
       const { ok } = await beginTotpEnrollment(context, { userId: user.id });
-      if (!ok) return data<ActionData>({ error: "Two-factor authentication is already on." }, { status: 409 });
+      if (!ok) return data<ActionData>({ error: ACCOUNT.twoFactorAlreadyOn }, { status: 409 });
       throw redirect("/account/2fa", { status: 303 });
     }
     case "disable-2fa": {
       await requireRecentAuthentication(request, context, "/account#two-factor");
       const { ok } = await disableTwoFactor(context, { userId: user.id, email: user.email, client });
       return ok
-        ? ({ notice: "Two-factor authentication is off. We've emailed you about the change." } satisfies ActionData)
-        : data<ActionData>({ error: "Two-factor authentication was already off." }, { status: 409 });
+        ? ({ notice: ACCOUNT.twoFactorOff } satisfies ActionData)
+        : data<ActionData>({ error: ACCOUNT.twoFactorAlreadyOff }, { status: 409 });
     }
     default:
-      return data<ActionData>({ error: "That action isn't available here." }, { status: 400 });
+      return data<ActionData>({ error: ACCOUNT.unknownAction }, { status: 400 });
   }
 }
 
@@ -119,10 +115,10 @@ export default function Account() {
   const navigation = useNavigation();
   const busy = navigation.state !== "idle" && navigation.formAction?.startsWith("/account");
   const others = data.sessions.filter((s) => !s.current);
-  const flash = params.get("confirmed") === "1" ? "Thanks, you're confirmed for the next 10 minutes." : null;
+  const flash = params.get("confirmed") === "1" ? STEP_UP.confirmed : null;
   const revalidator = useRevalidator();
   const [added, setAdded] = useState<string | null>(null);
-  const passkeyNotice = added ? { kind: "notice" as const, message: `Added the passkey “${added}”. You can sign in with it now.` } : data.passkeyNotice;
+  const passkeyNotice = added ? { kind: "notice" as const, message: ACCOUNT.passkeyAdded(added) } : data.passkeyNotice;
 
   return (
     <main id="main" className="page wide">
@@ -255,7 +251,7 @@ export default function Account() {
           }}
         />
         {!data.recentlyAuthenticated ? (
-          <p className="muted small">You signed in more than 10 minutes ago, so you'll be asked to confirm it's you first.</p>
+          <p className="muted small">{STEP_UP.willAsk}</p>
         ) : null}
       </section>
 
@@ -339,8 +335,6 @@ export default function Account() {
 
 function StepUpHint() {
   return (
-    <p className="muted small">
-      You signed in more than 10 minutes ago, so we'll first email you a code to confirm it's you.
-    </p>
+    <p className="muted small">{STEP_UP.willEmailCode}</p>
   );
 }

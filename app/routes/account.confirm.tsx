@@ -1,6 +1,15 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { lockedMessage, rateLimitedMessage, SECRET_UNREADABLE_MESSAGE, secondFactorMessage, secondFactorPausedMessage, wrongCodeMessage } from "~/auth/messages";
+import {
+  CODE_MALFORMED,
+  lockedMessage,
+  rateLimitedMessage,
+  SECRET_UNREADABLE_MESSAGE,
+  secondFactorMessage,
+  secondFactorPausedMessage,
+  STEP_UP,
+  wrongCodeMessage,
+} from "~/auth/messages";
 import { requireSignedIn } from "~/auth/session.server";
 import { confirmStepUp, sendStepUpCode, stepUpConfirmedPath, stepUpNextPath } from "~/auth/step-up.server";
 import { getTwoFactorStatus, stepUpWithSecondFactor } from "~/auth/two-factor.server";
@@ -67,9 +76,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
     if (sent.ok) return { state: "sent" } satisfies ActionData;
     if (sent.reason === "rate-limited") return limited(rateLimitedMessage(sent.retryAfterSeconds, "emails"), sent.retryAfterSeconds);
     if (sent.reason === "use-second-factor") {
-      return data<ActionData>({ state: "error", error: "Your account has two-factor authentication: confirm with your authenticator app." }, { status: 400 });
+      return data<ActionData>({ state: "error", error: STEP_UP.useSecondFactor }, { status: 400 });
     }
-    return data<ActionData>({ state: "error", error: "We couldn't send the email just now. Please try again in a moment." }, { status: 503 });
+    return data<ActionData>({ state: "error", error: STEP_UP.mailFailed }, { status: 503 });
   }
 
   const result = await confirmStepUp(context, { session, user, code: typed, client });
@@ -86,16 +95,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
         result.retryAfterSeconds,
       );
     case "malformed":
-      return data<ActionData>({ state: "code-error", error: "Enter the 6-digit code from the email." }, { status: 400 });
+      return data<ActionData>({ state: "code-error", error: CODE_MALFORMED }, { status: 400 });
     case "wrong-code":
       return data<ActionData>({ state: "code-error", error: wrongCodeMessage(result.attemptsLeft) }, { status: 400 });
     case "use-second-factor":
-      return data<ActionData>({ state: "error", error: "Your account has two-factor authentication: confirm with your authenticator app." }, { status: 400 });
+      return data<ActionData>({ state: "error", error: STEP_UP.useSecondFactor }, { status: 400 });
     default:
-      return data<ActionData>(
-        { state: "error", error: "That code has expired, was used, or had too many wrong tries. Send a new one." },
-        { status: 400 },
-      );
+      return data<ActionData>({ state: "error", error: STEP_UP.codeDead }, { status: 400 });
   }
 }
 
@@ -147,7 +153,7 @@ export default function ConfirmItsYou() {
       {codeSent ? null : passkey}
       {actionData?.state === "sent" ? (
         <div className="alert success" role="status">
-          We sent a 6-digit code. It expires in 10 minutes.
+          {STEP_UP.codeSent}
         </div>
       ) : null}
       {codeSent ? (

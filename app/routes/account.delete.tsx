@@ -2,6 +2,7 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { deleteAccount } from "~/auth/account.server";
 import { requireRecentAuthentication } from "~/auth/guards.server";
+import { ACCOUNT } from "~/auth/messages";
 import { serializeExpiredSessionCookie } from "~/auth/session.server";
 import { Field } from "~/components/field";
 import { readForm } from "~/lib/form.server";
@@ -23,7 +24,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const result = await deleteAccount(context, { userId: user.id, email: user.email, typedEmail: typed, client: context.client });
   if (!result.ok) {
     return data(
-      { error: "That isn't your account's email address. Type it exactly as shown.", typed: typeof typed === "string" ? typed.slice(0, 300) : "" },
+      { error: ACCOUNT.deleteWrongEmail, typed: typeof typed === "string" ? typed.slice(0, 300) : "" },
       { status: 400 },
     );
   }

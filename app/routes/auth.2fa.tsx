@@ -1,6 +1,6 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Link, useActionData, useLoaderData } from "@remix-run/react";
-import { rateLimitedMessage, SECRET_UNREADABLE_MESSAGE, secondFactorMessage, secondFactorPausedMessage } from "~/auth/messages";
+import { PENDING_SIGN_IN_EXPIRED, rateLimitedMessage, SECRET_UNREADABLE_MESSAGE, secondFactorMessage, secondFactorPausedMessage } from "~/auth/messages";
 import { readPendingToken, serializeExpiredPendingCookie } from "~/auth/pending-cookie.server";
 import { readSessionToken } from "~/auth/session.server";
 import { signInResponse } from "~/auth/sign-in-response.server";
@@ -76,10 +76,8 @@ export default function TwoFactorStep() {
 
   if (data.state === "expired" || actionData?.state === "expired") {
     return (
-      <CardPage title="Start signing in again">
-        <p role="alert">
-          This sign-in has expired or had too many wrong codes. For your security, sign in again from the start.
-        </p>
+      <CardPage title={PENDING_SIGN_IN_EXPIRED.title}>
+        <p role="alert">{PENDING_SIGN_IN_EXPIRED.message}</p>
         <p>
           <Link className="button" to="/login" reloadDocument>
             Sign in

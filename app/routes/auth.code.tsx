@@ -1,7 +1,7 @@
 import { readForm } from "~/lib/form.server";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Link, useActionData, useLoaderData } from "@remix-run/react";
-import { CODE_PROBLEMS, lockedMessage, rateLimitedMessage, wrongCodeMessage } from "~/auth/messages";
+import { CODE_MALFORMED, CODE_PROBLEMS, CODE_WITHOUT_EMAIL, lockedMessage, rateLimitedMessage, wrongCodeMessage } from "~/auth/messages";
 import { readSessionToken } from "~/auth/session.server";
 import { signInResponse } from "~/auth/sign-in-response.server";
 import { isWellFormedCode, redeemCode } from "~/auth/sign-in.server";
@@ -37,7 +37,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const rawCode = form.get("code");
   const code = typeof rawCode === "string" ? rawCode.replace(/[\s-]/g, "") : "";
   if (!isWellFormedCode(code)) {
-    return data<ActionData>({ email, redirectTo, error: "Enter the 6-digit code from the email.", canResend: false }, { status: 400 });
+    return data<ActionData>({ email, redirectTo, error: CODE_MALFORMED, canResend: false }, { status: 400 });
   }
 
   const client = context.client;
@@ -72,8 +72,8 @@ export default function EnterCode() {
   const email = actionData?.email ?? loaderData.email;
   if (!email) {
     return (
-      <CardPage title="Which email should we check?">
-        <p>Codes are sent by email. Enter your address first and we'll send you one.</p>
+      <CardPage title={CODE_WITHOUT_EMAIL.title}>
+        <p>{CODE_WITHOUT_EMAIL.message}</p>
         <p>
           <Link className="button" to="/login">
             Enter your email

@@ -1,7 +1,7 @@
 import { data, redirect, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Link, useLoaderData } from "@remix-run/react";
-import { completeGitHubSignIn, expiredGitHubCookies, type GitHubProblem } from "~/auth/github.server";
-import { rateLimitedMessage } from "~/auth/messages";
+import { completeGitHubSignIn, expiredGitHubCookies } from "~/auth/github.server";
+import { GITHUB_PROBLEMS, rateLimitedMessage } from "~/auth/messages";
 import { readSessionToken } from "~/auth/session.server";
 import { signInResponse } from "~/auth/sign-in-response.server";
 import { passThroughRetryAfter } from "~/lib/route-headers";
@@ -16,44 +16,6 @@ export const headers: HeadersFunction = (args) => {
   const headers = new Headers(passThroughRetryAfter(args));
   headers.set("Referrer-Policy", "no-referrer");
   return headers;
-};
-
-type Copy = { status: number; title: string; message: string; emailSettings?: boolean };
-
-/** What the person is told for each way GitHub sign-in can stop (OA-4): what happened, what to do. */
-const GITHUB_PROBLEMS: Record<Exclude<GitHubProblem, "cancelled"> | "rate-limited", Copy> = {
-  "invalid-state": {
-    status: 400,
-    title: "This GitHub sign-in link is invalid or expired",
-    message: "It may have been used already, taken too long, or been opened in a different browser. Start again.",
-  },
-  "provider-error": {
-    status: 400,
-    title: "GitHub couldn't complete the sign-in",
-    message: "GitHub sent you back with an error. Start again, or sign in with your email instead.",
-  },
-  unavailable: {
-    status: 502,
-    title: "GitHub isn't responding",
-    message: "GitHub isn't responding right now, so we couldn't finish signing you in. Nothing was changed. Try again in a few minutes, or sign in with your email instead.",
-  },
-  rejected: {
-    status: 502,
-    title: "GitHub refused this sign-in",
-    message: "GitHub didn't accept Latchkey's sign-in request, which usually means this site's GitHub settings need fixing. Sign in with your email instead, and let whoever runs this site know.",
-  },
-  "no-verified-email": {
-    status: 403,
-    title: "Your GitHub account has no verified email",
-    message: "Latchkey signs you in by your verified email address, and GitHub says your primary email isn't verified. Open GitHub's email settings, verify your primary address (GitHub sends you a confirmation link), then start again.",
-    emailSettings: true,
-  },
-  "signup-closed": {
-    status: 403,
-    title: "No account for this GitHub account",
-    message: "This site only lets existing accounts sign in, and none has your GitHub account's email address. Ask whoever runs it for access.",
-  },
-  "rate-limited": { status: 429, title: "Please wait a moment", message: "" },
 };
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
@@ -86,6 +48,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 export default function GitHubCallbackProblem() {
   const data = useLoaderData<typeof loader>();
   const copy = GITHUB_PROBLEMS[data.reason];
+  // The fix for an unverified primary email is on GitHub: link straight to it.
+  const emailSettings = data.reason === "no-verified-email";
   return (
     <main id="main" className="page">
       <section className="card" aria-labelledby="title">
@@ -93,12 +57,12 @@ export default function GitHubCallbackProblem() {
         <h1 id="title">{copy.title}</h1>
         <p role="alert">{data.message ?? copy.message}</p>
         <div className="actions">
-          {copy.emailSettings ? (
+          {emailSettings ? (
             <a className="button" href="https://github.com/settings/emails">
               Open GitHub email settings
             </a>
           ) : null}
-          <a className={copy.emailSettings ? "button secondary" : "button"} href="/auth/github">
+          <a className={emailSettings ? "button secondary" : "button"} href="/auth/github">
             Start again with GitHub
           </a>
           <Link className="button secondary" to="/login">

@@ -1,10 +1,10 @@
 import { data, redirect, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { useLoaderData } from "@remix-run/react";
 import { completeGoogleSignIn, expiredGoogleCookies } from "~/auth/google/sign-in.server";
-import { rateLimitedMessage } from "~/auth/messages";
+import { GOOGLE_PROBLEMS, rateLimitedMessage } from "~/auth/messages";
 import { readSessionToken } from "~/auth/session.server";
 import { signInResponse } from "~/auth/sign-in-response.server";
-import { GOOGLE_PROBLEMS, GoogleProblemPage } from "~/components/google-problem";
+import { GoogleProblemPage } from "~/components/google-problem";
 import { passThroughRetryAfter } from "~/lib/route-headers";
 import { tooManyRequests } from "~/lib/route-answers.server";
 

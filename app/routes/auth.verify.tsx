@@ -11,7 +11,7 @@ import { readSessionToken } from "~/auth/session.server";
 import { signInResponse } from "~/auth/sign-in-response.server";
 import { redeemMagicLink } from "~/auth/sign-in.server";
 import { inspectVerificationToken } from "~/auth/verification.server";
-import { LINK_PROBLEMS, rateLimitedMessage } from "~/auth/messages";
+import { LINK_PROBLEMS, PRESS_THE_BUTTON, rateLimitedMessage, WAIT_TITLE } from "~/auth/messages";
 import { maskEmail } from "~/lib/email-address";
 import { passThroughRetryAfter } from "~/lib/route-headers";
 import { isPersonStartedNavigation } from "~/lib/fetch-metadata";
@@ -70,7 +70,7 @@ export default function VerifySignIn() {
   const navigation = useNavigation();
   if (actionData?.reason === "rate-limited") {
     return (
-      <CardPage title="Please wait a moment">
+      <CardPage title={WAIT_TITLE}>
         <p role="alert">{actionData.message}</p>
       </CardPage>
     );
@@ -110,7 +110,7 @@ export default function VerifySignIn() {
         <p className="lead">Confirm to finish signing in on this device. If you didn't ask to sign in, close this page.</p>
         {again !== null ? (
           <p className="alert" role="alert">
-            Press the button below to sign in.
+            {PRESS_THE_BUTTON}
           </p>
         ) : null}
         <Form method="post" action="/auth/verify" replace>

@@ -1,7 +1,7 @@
 import { readForm } from "~/lib/form.server";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { rateLimitedMessage } from "~/auth/messages";
+import { rateLimitedMessage, SIGN_IN_MAIL_FAILED } from "~/auth/messages";
 import { getSignedIn } from "~/auth/session.server";
 import { readDeviceId } from "~/auth/devices.server";
 import { requestSignInEmail } from "~/auth/sign-in.server";
@@ -109,7 +109,7 @@ export default function Login() {
       <GoogleOneTap settings={oneTap} redirectTo={redirectTo} />
       {actionData?.status === "mail-failed" ? (
         <div className="alert error" role="alert">
-          We couldn't send the email just now. Nothing was sent; please try again in a moment.
+          {SIGN_IN_MAIL_FAILED}
         </div>
       ) : null}
       {actionData?.status === "rate-limited" ? (

@@ -2,6 +2,7 @@ import { data, redirect, type ActionFunctionArgs, type HeadersFunction, type Loa
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { answerConsent, loadConsentRequest } from "~/provider/consents.server";
 import { SCOPE_WORDS } from "~/provider/claims";
+import { CONSENT_EXPIRED } from "~/auth/messages";
 import { requireSignedIn } from "~/auth/session.server";
 import { readForm } from "~/lib/form.server";
 import { CardPage } from "~/components/card-page";
@@ -12,7 +13,7 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
 
 export const headers: HeadersFunction = () => ({ "Referrer-Policy": "no-referrer" });
 
-const EXPIRED = { ok: false as const, message: "This request has expired or was already answered. Go back to the app and sign in again." };
+const EXPIRED = { ok: false as const, message: CONSENT_EXPIRED };
 
 /** GET /oauth/consent?resume=…: what a third-party app asks for, for the signed-in person to allow or not. */
 export async function loader({ request, context }: LoaderFunctionArgs) {

@@ -1,9 +1,10 @@
 import { data, redirect, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
-import { Link, useLoaderData } from "@remix-run/react";
+import { useLoaderData } from "@remix-run/react";
 import { completeGitHubSignIn, expiredGitHubCookies } from "~/auth/github.server";
 import { GITHUB_PROBLEMS, rateLimitedMessage } from "~/auth/messages";
 import { readSessionToken } from "~/auth/session.server";
 import { signInResponse } from "~/auth/sign-in-response.server";
+import { ProviderProblemPage } from "~/components/provider-problem";
 import { passThroughRetryAfter } from "~/lib/route-headers";
 import { tooManyRequests } from "~/lib/route-answers.server";
 
@@ -47,29 +48,5 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export default function GitHubCallbackProblem() {
   const data = useLoaderData<typeof loader>();
-  const copy = GITHUB_PROBLEMS[data.reason];
-  // The fix for an unverified primary email is on GitHub: link straight to it.
-  const emailSettings = data.reason === "no-verified-email";
-  return (
-    <main id="main" className="page">
-      <section className="card" aria-labelledby="title">
-        <p className="status-code">{copy.status}</p>
-        <h1 id="title">{copy.title}</h1>
-        <p role="alert">{data.message ?? copy.message}</p>
-        <div className="actions">
-          {emailSettings ? (
-            <a className="button" href="https://github.com/settings/emails">
-              Open GitHub email settings
-            </a>
-          ) : null}
-          <a className={emailSettings ? "button secondary" : "button"} href="/auth/github">
-            Start again with GitHub
-          </a>
-          <Link className="button secondary" to="/login">
-            Sign in with email
-          </Link>
-        </div>
-      </section>
-    </main>
-  );
+  return <ProviderProblemPage provider="github" reason={data.reason} message={data.message} />;
 }

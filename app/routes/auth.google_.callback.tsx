@@ -4,7 +4,7 @@ import { completeGoogleSignIn, expiredGoogleCookies } from "~/auth/google/sign-i
 import { GOOGLE_PROBLEMS, rateLimitedMessage } from "~/auth/messages";
 import { readSessionToken } from "~/auth/session.server";
 import { signInResponse } from "~/auth/sign-in-response.server";
-import { GoogleProblemPage } from "~/components/google-problem";
+import { ProviderProblemPage } from "~/components/provider-problem";
 import { passThroughRetryAfter } from "~/lib/route-headers";
 import { tooManyRequests } from "~/lib/route-answers.server";
 
@@ -49,5 +49,5 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export default function GoogleCallbackProblem() {
   const data = useLoaderData<typeof loader>();
-  return <GoogleProblemPage reason={data.reason} message={data.message} />;
+  return <ProviderProblemPage provider="google" reason={data.reason} message={data.message} />;
 }

@@ -6,7 +6,7 @@ import { serializeExpiredOneTapNonce } from "~/auth/google/one-tap-nonces.server
 import { GOOGLE_PROBLEMS, rateLimitedMessage } from "~/auth/messages";
 import { readSessionToken } from "~/auth/session.server";
 import { signInResponse } from "~/auth/sign-in-response.server";
-import { GoogleProblemPage } from "~/components/google-problem";
+import { ProviderProblemPage } from "~/components/provider-problem";
 import { readForm } from "~/lib/form.server";
 import { passThroughRetryAfter } from "~/lib/route-headers";
 import { tooManyRequests } from "~/lib/route-answers.server";
@@ -63,5 +63,5 @@ export default function GoogleOneTapProblem() {
       </CardPage>
     );
   }
-  return <GoogleProblemPage reason={data.reason} message={data.message} />;
+  return <ProviderProblemPage provider="google" reason={data.reason} message={data.message} />;
 }

@@ -1,10 +1,8 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
-import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator, useSearchParams, type ShouldRevalidateFunction } from "@remix-run/react";
-import { useState } from "react";
+import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams, type ShouldRevalidateFunction } from "@remix-run/react";
 import { takePasskeyNotice } from "~/auth/passkeys/cookies.server";
-import { PASSKEY_NAME_MAX_LENGTH } from "~/auth/passkeys/messages";
 import { listPasskeys } from "~/auth/passkeys/statements.server";
-import { AddPasskey } from "~/components/passkeys";
+import { AccountPasskeys } from "~/components/account-passkeys";
 import { loadAccountOverview, revokeOtherSessions, revokeSession, unlinkIdentity } from "~/auth/account.server";
 import { hasRecentAuthentication, requireRecentAuthentication } from "~/auth/guards.server";
 import { requireSignedIn } from "~/auth/session.server";
@@ -116,9 +114,6 @@ export default function Account() {
   const busy = navigation.state !== "idle" && navigation.formAction?.startsWith("/account");
   const others = data.sessions.filter((s) => !s.current);
   const flash = params.get("confirmed") === "1" ? STEP_UP.confirmed : null;
-  const revalidator = useRevalidator();
-  const [added, setAdded] = useState<string | null>(null);
-  const passkeyNotice = added ? { kind: "notice" as const, message: ACCOUNT.passkeyAdded(added) } : data.passkeyNotice;
 
   return (
     <main id="main" className="page wide">
@@ -193,67 +188,7 @@ export default function Account() {
         )}
       </section>
 
-      <section className="card stack" aria-labelledby="passkeys-title" id="passkeys">
-        <h2 id="passkeys-title">Passkeys</h2>
-        <p>
-          Sign in with your fingerprint, face or screen lock instead of an email. A passkey only works on this site, so it can't be
-          phished, and it counts as two factors.
-        </p>
-        {passkeyNotice ? (
-          <div className={`alert ${passkeyNotice.kind === "error" ? "error" : "success"}`} role={passkeyNotice.kind === "error" ? "alert" : "status"}>
-            {passkeyNotice.message}
-          </div>
-        ) : null}
-        {data.passkeys.length === 0 ? (
-          <p className="muted">No passkeys yet.</p>
-        ) : (
-          <ul className="passkey-list">
-            {data.passkeys.map((p) => (
-              <li key={p.id} className="passkey" data-testid="passkey">
-                <div>
-                  <p className="session-title">{p.name}</p>
-                  <p className="muted small">
-                    {p.synced ? "Synced passkey" : "On one device"} · added {formatDate(p.createdAt)} ·{" "}
-                    {p.lastUsedAt ? `last used ${formatDate(p.lastUsedAt)}` : "not used yet"}
-                  </p>
-                </div>
-                <div className="passkey-actions">
-                  <Form method="post" action={`/account/passkeys/${p.id}`} reloadDocument className="inline-form">
-                    <label className="visually-hidden" htmlFor={`passkey-name-${p.id}`}>
-                      New name for {p.name}
-                    </label>
-                    <input
-                      id={`passkey-name-${p.id}`}
-                      name="name"
-                      defaultValue={p.name}
-                      maxLength={PASSKEY_NAME_MAX_LENGTH}
-                      required
-                      autoComplete="off"
-                    />
-                    <button type="submit" name="intent" value="rename" className="secondary" aria-label={`Rename ${p.name}`}>
-                      Rename
-                    </button>
-                  </Form>
-                  <Form method="post" action={`/account/passkeys/${p.id}`} reloadDocument>
-                    <button type="submit" name="intent" value="delete" className="danger-outline" aria-label={`Delete ${p.name}`}>
-                      Delete
-                    </button>
-                  </Form>
-                </div>
-              </li>
-            ))}
-          </ul>
-        )}
-        <AddPasskey
-          onAdded={(name) => {
-            setAdded(name);
-            revalidator.revalidate();
-          }}
-        />
-        {!data.recentlyAuthenticated ? (
-          <p className="muted small">{STEP_UP.willAsk}</p>
-        ) : null}
-      </section>
+      <AccountPasskeys passkeys={data.passkeys} notice={data.passkeyNotice} recentlyAuthenticated={data.recentlyAuthenticated} />
 
       <section className="card stack" aria-labelledby="sessions">
         <h2 id="sessions">Where you're signed in</h2>

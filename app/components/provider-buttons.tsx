@@ -1,4 +1,5 @@
 import { MarkGithubIcon } from "@primer/octicons-react";
+import { providerCancelled } from "~/auth/messages";
 import { DEFAULT_REDIRECT } from "~/lib/safe-redirect";
 
 export type SignInProvider = "github" | "google";
@@ -25,7 +26,7 @@ export function ProviderButtons({
     <>
       {cancelled ? (
         <div className="alert error" role="alert">
-          {`${LABELS[cancelled]} sign-in was cancelled. Try again, or use your email below.`}
+          {providerCancelled(LABELS[cancelled])}
         </div>
       ) : null}
       <div className="provider-buttons">

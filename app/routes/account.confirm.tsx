@@ -1,6 +1,15 @@
-import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { lockedMessage, rateLimitedMessage, SECRET_UNREADABLE_MESSAGE, secondFactorMessage, secondFactorPausedMessage, wrongCodeMessage } from "~/auth/messages";
+import {
+  CODE_MALFORMED,
+  lockedMessage,
+  rateLimitedMessage,
+  SECRET_UNREADABLE_MESSAGE,
+  secondFactorMessage,
+  secondFactorPausedMessage,
+  STEP_UP,
+  wrongCodeMessage,
+} from "~/auth/messages";
 import { requireSignedIn } from "~/auth/session/signed-in.server";
 import { confirmStepUp, sendStepUpCode, stepUpConfirmedPath, stepUpNextPath } from "~/auth/two-factor/step-up.server";
 import { getTwoFactorStatus } from "~/auth/two-factor/enrollment.server";
@@ -13,6 +22,7 @@ import { passThroughRetryAfter } from "~/lib/route-headers";
 import { CardPage } from "~/components/card-page";
 import { PasskeyStepUp } from "~/components/passkeys";
 import { countPasskeys } from "~/auth/passkeys/statements.server";
+import { tooManyRequests } from "~/lib/route-answers.server";
 
 export const headers = passThroughRetryAfter;
 
@@ -40,8 +50,7 @@ type ActionData =
   | { state: "second-factor-error"; kind: "totp" | "recovery"; error: string }
   | { state: "error"; error: string };
 
-const limited = (message: string, seconds: number) =>
-  json<ActionData>({ state: "error", error: message }, { status: 429, headers: { "Retry-After": String(seconds) } });
+const limited = (message: string, seconds: number) => tooManyRequests<ActionData>({ state: "error", error: message }, seconds);
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const { user, session } = await requireSignedIn(request, context);
@@ -57,46 +66,43 @@ export async function action({ request, context }: ActionFunctionArgs) {
     if (result.reason === "rate-limited") return limited(rateLimitedMessage(result.retryAfterSeconds, "attempts"), result.retryAfterSeconds);
     if (result.reason === "locked") return limited(secondFactorPausedMessage(result.retryAfterSeconds), result.retryAfterSeconds);
     if (result.reason === "secret-unreadable") {
-      return json<ActionData>({ state: "second-factor-error", kind: "recovery", error: SECRET_UNREADABLE_MESSAGE }, { status: 409 });
+      return data<ActionData>({ state: "second-factor-error", kind: "recovery", error: SECRET_UNREADABLE_MESSAGE }, { status: 409 });
     }
     const error = secondFactorMessage(kind, result.reason);
-    return json<ActionData>({ state: "second-factor-error", kind, error }, { status: 400 });
+    return data<ActionData>({ state: "second-factor-error", kind, error }, { status: 400 });
   }
 
   if (form.get("intent") === "send") {
     const sent = await sendStepUpCode(context, { user, client });
-    if (sent.ok) return json<ActionData>({ state: "sent" });
+    if (sent.ok) return { state: "sent" } satisfies ActionData;
     if (sent.reason === "rate-limited") return limited(rateLimitedMessage(sent.retryAfterSeconds, "emails"), sent.retryAfterSeconds);
     if (sent.reason === "use-second-factor") {
-      return json<ActionData>({ state: "error", error: "Your account has two-factor authentication: confirm with your authenticator app." }, { status: 400 });
+      return data<ActionData>({ state: "error", error: STEP_UP.useSecondFactor }, { status: 400 });
     }
-    return json<ActionData>({ state: "error", error: "We couldn't send the email just now. Please try again in a moment." }, { status: 503 });
+    return data<ActionData>({ state: "error", error: STEP_UP.mailFailed }, { status: 503 });
   }
 
   const result = await confirmStepUp(context, { session, user, code: typed, client });
   if (result.ok) confirmed(form.get("next"));
   switch (result.reason) {
     case "rate-limited":
-      return json<ActionData>(
+      return tooManyRequests<ActionData>(
         { state: "code-error", error: rateLimitedMessage(result.retryAfterSeconds, "attempts") },
-        { status: 429, headers: { "Retry-After": String(result.retryAfterSeconds) } },
+        result.retryAfterSeconds,
       );
     case "locked":
-      return json<ActionData>(
+      return tooManyRequests<ActionData>(
         { state: "code-error", error: lockedMessage(result.retryAfterSeconds, { linkStillWorks: false }) },
-        { status: 429, headers: { "Retry-After": String(result.retryAfterSeconds) } },
+        result.retryAfterSeconds,
       );
     case "malformed":
-      return json<ActionData>({ state: "code-error", error: "Enter the 6-digit code from the email." }, { status: 400 });
+      return data<ActionData>({ state: "code-error", error: CODE_MALFORMED }, { status: 400 });
     case "wrong-code":
-      return json<ActionData>({ state: "code-error", error: wrongCodeMessage(result.attemptsLeft) }, { status: 400 });
+      return data<ActionData>({ state: "code-error", error: wrongCodeMessage(result.attemptsLeft) }, { status: 400 });
     case "use-second-factor":
-      return json<ActionData>({ state: "error", error: "Your account has two-factor authentication: confirm with your authenticator app." }, { status: 400 });
+      return data<ActionData>({ state: "error", error: STEP_UP.useSecondFactor }, { status: 400 });
     default:
-      return json<ActionData>(
-        { state: "error", error: "That code has expired, was used, or had too many wrong tries. Send a new one." },
-        { status: 400 },
-      );
+      return data<ActionData>({ state: "error", error: STEP_UP.codeDead }, { status: 400 });
   }
 }
 
@@ -148,7 +154,7 @@ export default function ConfirmItsYou() {
       {codeSent ? null : passkey}
       {actionData?.state === "sent" ? (
         <div className="alert success" role="status">
-          We sent a 6-digit code. It expires in 10 minutes.
+          {STEP_UP.codeSent}
         </div>
       ) : null}
       {codeSent ? (

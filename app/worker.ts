@@ -4,7 +4,6 @@
  * Static files under build/client are served by Workers static assets before this code runs.
  */
 import { Hono, type Context } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { createRequestHandler, type AppLoadContext, type ServerBuild } from "@remix-run/cloudflare";
 // Produced by `remix vite:build` (npm run build); has no type declarations of its own.
@@ -18,6 +17,8 @@ import { getSignedIn } from "~/auth/session.server";
 import { securityHeaders } from "./worker/middleware/security-headers";
 import { sameOriginPosts } from "./worker/middleware/same-origin-posts";
 import { formBodies } from "./worker/middleware/form-bodies";
+import { requestBodies } from "./worker/middleware/request-bodies";
+import { readablePaths } from "./worker/middleware/readable-paths";
 import { renderStatusPage, type StatusPage } from "./worker/status-page";
 import { purgeExpiredRows } from "./worker/purge";
 import { githubStandIn } from "./worker/github-stand-in";
@@ -74,9 +75,20 @@ app.onError((error, c) => {
 });
 
 app.use(
-  bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    onError: (c) =>
+  readablePaths({
+    onRejected: (c) =>
+      statusPage(c as Context<WorkerEnv>, {
+        status: 400,
+        title: "That address isn't valid",
+        message: "The link has a broken %-escape in it. Check where it came from, or start again from the home page.",
+      }),
+  }),
+);
+
+app.use(
+  requestBodies({
+    maxBytes: MAX_BODY_BYTES,
+    onTooLarge: (c) =>
       statusPage(c as Context<WorkerEnv>, {
         status: 413,
         title: "That request is too large",

@@ -172,7 +172,12 @@ async function keyFor(kind: "code" | "token", secret: string) {
 function basicCredentials(header: string | undefined): { id: string; secret: string } | null {
   const match = /^Basic\s+([A-Za-z0-9+/=]+)$/.exec(header ?? "");
   if (!match) return null;
-  const decoded = atob(match[1]!);
+  let decoded: string;
+  try {
+    decoded = atob(match[1]!);
+  } catch {
+    return null; // not base64 after all ("Basic a"): no credentials, not a 500
+  }
   const colon = decoded.indexOf(":");
   return colon < 0 ? null : { id: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
 }

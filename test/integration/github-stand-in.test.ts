@@ -197,6 +197,18 @@ describe("the local GitHub stand-in", () => {
     });
   }
 
+  it("refuses Basic credentials that aren't base64 as incorrect, not with a 500", async () => {
+    for (const authorization of ["Basic a", "Basic ===="]) {
+      const response = await local("/dev/github/login/oauth/access_token", {
+        method: "POST",
+        body: "grant_type=authorization_code&code=x",
+        headers: { "Content-Type": "application/x-www-form-urlencoded", Authorization: authorization, Accept: "application/json" },
+      });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ error: "incorrect_client_credentials" });
+    }
+  });
+
   it("is a 404 on a non-loopback host, even with a loopback APP_URL", async () => {
     const target = "https://latchkey.test/dev/github/login/oauth/authorize";
     const ctx = createExecutionContext();

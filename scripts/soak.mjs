@@ -39,6 +39,13 @@ const { values: args } = parseArgs({
     "no-heap": { type: "boolean", default: false },
     json: { type: "string" },
     snapshots: { type: "string" }, // a directory: keep the start and end heap snapshots there
+    // Diagnosis: bypass wrangler's dev proxy and talk to the Worker's own workerd socket, naming the
+    // request before a dropped connection (the proxy turns those into "restarted" 503s for someone else).
+    direct: { type: "boolean", default: false },
+    // Also send bodies over 64 KiB to static files, which wrangler dev's assets layer answers (405) before
+    // the Worker runs and without reading the body; that drops the connection (decision 006), so it is off
+    // by default: it tests wrangler, not Latchkey.
+    "asset-bodies": { type: "boolean", default: false },
   },
 });
 
@@ -51,6 +58,8 @@ const MAX_REQUESTS = args.requests ? Number(args.requests) : Number.POSITIVE_INF
 const SECONDS = args.seconds ? Number(args.seconds) : args.requests ? 3600 : 60;
 const REQUEST_TIMEOUT_MS = 30_000;
 const BASE = `http://127.0.0.1:${PORT}`;
+/** Where requests go: BASE, or with --direct the Worker's own socket (set once it is found). */
+let target = BASE;
 const ROOT = process.cwd();
 const WRANGLER = join(ROOT, "node_modules/.bin/wrangler");
 for (const [name, value] of Object.entries({ seed: SEED, concurrency: CONCURRENCY, port: PORT, seconds: SECONDS })) {
@@ -121,6 +130,8 @@ const PATHS = [
   "/assets/missing.js", "/favicon.svg", "/%", "/login%", "/%E0%A4%A", "//evil.example/x", "/login/../account",
   "/.well-known/openid-configuration", "/account/%2e%2e/dashboard", "/__manifest",
 ];
+/** Files in build/client that the assets layer serves before the Worker runs. */
+const STATIC_FILES = new Set(["/favicon.svg"]);
 const QUERIES = [
   ["", 10], ["?_data=routes%2Flogin", 2], ["?_data=root", 1], ["?index", 1], ["?redirectTo=%2F%2Fevil.example", 1],
   ["?redirectTo=%2F%5Cevil.example", 1], ["?redirectTo=https%3A%2F%2Fevil.example", 1], ["?email=ada%40example.com", 1],
@@ -237,10 +248,10 @@ function headers(rng, method) {
   const h = {};
   const labels = [];
   const unsafe = !["GET", "HEAD", "OPTIONS"].includes(method);
-  const origin = weighted(rng, [[BASE, unsafe ? 60 : 15], ["null", 8], ["http://evil.example", 6], [undefined, 20], ["http://localhost:1", 3], ["not a url", 3]]);
+  const origin = weighted(rng, [[target, unsafe ? 60 : 15], ["null", 8], ["http://evil.example", 6], [undefined, 20], ["http://localhost:1", 3], ["not a url", 3]]);
   if (origin !== undefined) {
     h.Origin = origin;
-    labels.push(origin === BASE ? "origin=same" : `origin=${origin}`);
+    labels.push(origin === target ? "origin=same" : `origin=${origin}`);
   }
   if (chance(rng, 0.3)) {
     h["X-Forwarded-Host"] = pick(rng, ["evil.x", "a.example, b.example", "127.0.0.1", " "]);
@@ -291,7 +302,8 @@ function hostileRequest(n) {
   let payload;
   let bodyKind = "-";
   if (method !== "GET" && method !== "HEAD" && !chance(rng, 0.1)) {
-    const [kind, type, data] = body(rng);
+    let [kind, type, data] = body(rng);
+    if (STATIC_FILES.has(path.split("?")[0]) && data.length > 64 * 1024 && !args["asset-bodies"]) [kind, data] = ["huge-over-limit", `pad=${"x".repeat(17_000)}`];
     bodyKind = kind;
     if (type) h["Content-Type"] = type;
     payload = data;
@@ -332,7 +344,7 @@ function describeRequest(request) {
       : request.body instanceof ReadableStream ? "(chunked stream)"
       : typeof request.body === "string" ? (request.body.length > 200 ? `${request.body.slice(0, 200)}… (${request.body.length} chars)` : request.body)
       : `(${request.body.length} bytes)`;
-  return { n: request.n, label: request.label, method: request.method, url: `${BASE}${request.path}`, headers, body };
+  return { n: request.n, label: request.label, method: request.method, url: `${target}${request.path}`, headers, body };
 }
 
 function fail(kind, request, detail) {
@@ -343,42 +355,56 @@ function fail(kind, request, detail) {
 const rawAgent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 
 /** node:http, for what fetch() refuses to send (a body on GET or HEAD), with the same answer shape. */
-function rawFetch(target, request) {
+function rawFetch(href, request) {
   return new Promise((resolve, reject) => {
-    const body = Buffer.from(request.body ?? "");
+    const streamed = request.body instanceof ReadableStream;
+    const body = streamed ? null : Buffer.from(request.body ?? "");
+    // node:http frames DELETE/OPTIONS bodies only when told to: say chunked, or the body desyncs the connection.
+    const headers = streamed ? { ...request.headers, "Transfer-Encoding": "chunked" } : { ...request.headers, "Content-Length": String(body.length) };
+    let previous = null;
     const outgoing = httpRequest(
-      target,
-      { method: request.method, headers: { ...request.headers, "Content-Length": String(body.length) }, agent: rawAgent, timeout: REQUEST_TIMEOUT_MS },
+      href,
+      { method: request.method, headers, agent: rawAgent, timeout: REQUEST_TIMEOUT_MS },
       (incoming) => {
         const chunks = [];
         incoming.on("data", (chunk) => chunks.push(chunk));
         incoming.on("end", () => {
+          outgoing.socket && (outgoing.socket.soakLast = request.label);
           const bytes = Buffer.concat(chunks);
           const headers = new Headers();
           for (const [name, value] of Object.entries(incoming.headers)) for (const v of [value].flat()) headers.append(name, v);
-          resolve({ status: incoming.statusCode, headers, arrayBuffer: async () => bytes });
+          resolve({ status: incoming.statusCode, headers, arrayBuffer: async () => bytes, previous });
         });
         incoming.on("error", reject);
       },
     );
+    outgoing.on("socket", (socket) => (previous = socket.soakLast ?? null));
     outgoing.on("timeout", () => outgoing.destroy(Object.assign(new Error("timeout"), { name: "TimeoutError" })));
-    outgoing.on("error", (error) => reject(Object.assign(new Error(error.message), { name: error.name, cause: error })));
-    outgoing.end(body);
+    outgoing.on("error", (error) => {
+      const culprit = previous ? `; the request before it on this keep-alive connection: ${previous}` : "";
+      reject(Object.assign(new Error(`${error.message}${culprit}`), { name: error.name, cause: { code: `${error.code ?? error.message}${culprit}` } }));
+    });
+    if (!streamed) return outgoing.end(body);
+    (async () => {
+      for await (const chunk of request.body) outgoing.write(chunk);
+      outgoing.end();
+    })().catch((error) => outgoing.destroy(error));
   });
 }
 
 /** Sends one request to our Worker (and nowhere else), reads the whole answer, and checks it. */
 async function send(request) {
-  const url = new URL(request.path, BASE);
+  const base = new URL(target);
+  const url = new URL(request.path, base);
   // Paths like //evil.example/x must stay paths on our host, never become another host.
-  const target = url.host === `127.0.0.1:${PORT}` ? url.href : `${BASE}${request.path}`;
-  if (new URL(target).host !== `127.0.0.1:${PORT}`) throw new Error(`refusing to send to ${target}`);
+  const href = url.host === base.host ? url.href : `${target}${request.path}`;
+  if (new URL(href).hostname !== "127.0.0.1") throw new Error(`refusing to send to ${href}`);
   stats.requests++;
   const started = performance.now();
   let response;
   let text = "";
   try {
-    response = request.raw ? await rawFetch(target, request) : await fetch(target, {
+    response = request.raw || args.direct ? await rawFetch(href, request) : await fetch(href, {
       method: request.method,
       headers: request.headers,
       body: request.body,
@@ -398,9 +424,10 @@ async function send(request) {
   }
   stats.latencies.push(performance.now() - started);
   stats.statuses[response.status] = (stats.statuses[response.status] ?? 0) + 1;
+  const before = response.previous ? ` (the request before it on this keep-alive connection: ${response.previous})` : "";
   if (response.status >= 500) {
     const restart = text.includes("Your worker restarted mid-request");
-    fail(restart ? "restart" : "5xx", request, `${response.status} ${text.slice(0, 300)}`);
+    fail(restart ? "restart" : "5xx", request, `${response.status} ${text.slice(0, 300)}${before}`);
   }
   if (STACK_TRACE.test(text)) fail("stack trace", request, `${response.status} …${text.slice(Math.max(0, text.search(STACK_TRACE) - 100), text.search(STACK_TRACE) + 200)}…`);
   return { status: response.status, headers: response.headers, text };
@@ -414,7 +441,7 @@ async function signIn(n) {
   // Each person comes from their own address, as real visitors do; the hostile traffic shares a few.
   const ip = `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
   const browser = { "User-Agent": "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0", "CF-Connecting-IP": ip };
-  const form = { ...browser, "Content-Type": "application/x-www-form-urlencoded", Origin: BASE };
+  const form = { ...browser, "Content-Type": "application/x-www-form-urlencoded", Origin: target };
   const step = (label, method, path, headers, body) => ({ n, label: `sign-in: ${label}`, method, path, headers, body });
   const broken = (request, why) => {
     fail("sign-in", request, why);
@@ -548,6 +575,26 @@ function findProcesses() {
   return { worker, proxy, tooling: [wrangler.pid, ...node] };
 }
 
+/** The Worker workerd's own HTTP socket (behind wrangler's proxy): the listening port that serves /healthz. */
+async function workerSocket(pid) {
+  const inodes = new Set(
+    readdirSync(`/proc/${pid}/fd`)
+      .map((fd) => { try { return readlinkSync(`/proc/${pid}/fd/${fd}`); } catch { return ""; } })
+      .filter((link) => link.startsWith("socket:["))
+      .map((link) => link.slice(8, -1)),
+  );
+  const ports = readFileSync("/proc/net/tcp", "utf8").split("\n").slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((cols) => cols.length > 9 && cols[3] === "0A" && inodes.has(cols[9]))
+    .map((cols) => parseInt(cols[1].split(":")[1], 16));
+  for (const port of ports) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(3000) })).status === 200) return `http://127.0.0.1:${port}`;
+    } catch {}
+  }
+  throw new Error("--direct: could not find the Worker's own socket");
+}
+
 /** Our isolate's JS heap after a full GC (a heap snapshot forces one), through wrangler's inspector proxy. */
 async function isolateHeapMiB(name) {
   if (args["no-heap"]) return Number.NaN;
@@ -671,7 +718,8 @@ async function main() {
 
   const processes = findProcesses();
   if (!processes.worker) throw new Error("could not find the Worker's workerd process");
-  console.log(`soak: wrangler dev on ${BASE} (Worker's workerd pid ${processes.worker}); seed ${SEED}, concurrency ${CONCURRENCY}, ` +
+  if (args.direct) target = await workerSocket(processes.worker);
+  console.log(`soak: wrangler dev on ${BASE}${args.direct ? `, sending straight to the Worker at ${target}` : ""} (Worker's workerd pid ${processes.worker}); seed ${SEED}, concurrency ${CONCURRENCY}, ` +
     `${Number.isFinite(MAX_REQUESTS) ? `${MAX_REQUESTS} requests` : `${SECONDS} s`}.`);
 
   // Warm up (first sign-ins fill the cookie pool, the isolate compiles), then measure the starting point.

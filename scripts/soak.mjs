@@ -42,9 +42,9 @@ const { values: args } = parseArgs({
     // Diagnosis: bypass wrangler's dev proxy and talk to the Worker's own workerd socket, naming the
     // request before a dropped connection (the proxy turns those into "restarted" 503s for someone else).
     direct: { type: "boolean", default: false },
-    // Also send bodies over 64 KiB to static files, which wrangler dev's assets layer answers (405) before
-    // the Worker runs and without reading the body; that drops the connection (decision 006), so it is off
-    // by default: it tests wrangler, not Latchkey.
+    // Also send chunked bodies and bodies over 64 KiB to static files, which wrangler dev's assets layer
+    // answers (405) before the Worker runs and without reading the body; that can drop the connection
+    // (decision 006), so it is off by default: it tests wrangler, not Latchkey.
     "asset-bodies": { type: "boolean", default: false },
   },
 });
@@ -303,12 +303,13 @@ function hostileRequest(n) {
   let bodyKind = "-";
   if (method !== "GET" && method !== "HEAD" && !chance(rng, 0.1)) {
     let [kind, type, data] = body(rng);
-    if (STATIC_FILES.has(path.split("?")[0]) && data.length > 64 * 1024 && !args["asset-bodies"]) [kind, data] = ["huge-over-limit", `pad=${"x".repeat(17_000)}`];
+    const staticFile = STATIC_FILES.has(path.split("?")[0]) && !args["asset-bodies"];
+    if (staticFile && data.length > 64 * 1024) [kind, data] = ["huge-over-limit", `pad=${"x".repeat(17_000)}`];
     bodyKind = kind;
     if (type) h["Content-Type"] = type;
     payload = data;
     // Sometimes chunked (no Content-Length), which takes the body limit's streaming path.
-    if (chance(rng, 0.15) && payload.length > 0) {
+    if (chance(rng, 0.15) && payload.length > 0 && !staticFile) {
       const bytes = typeof payload === "string" ? Buffer.from(payload) : payload;
       payload = new ReadableStream({
         start(controller) {

@@ -5,7 +5,7 @@
 // our isolate's JS heap at start and end, and what the run wrote to the logs. See docs/decisions/006.
 //
 //   npm run soak -- [--seed 1] [--seconds 60 | --requests 10000] [--concurrency 16] [--port 8797]
-//                   [--rebuild] [--keep] [--json soak-results.json]
+//                   [--rebuild] [--keep] [--json FILE] [--snapshots DIR] [--no-heap] [--direct] [--asset-bodies]
 //
 // Bounded: the load stops at --requests or --seconds (default 60 s), every request has a timeout, every
 // wait has a deadline, a watchdog ends the run if anything hangs, and every request goes to 127.0.0.1.
@@ -54,15 +54,15 @@ const CONCURRENCY = Number(args.concurrency);
 const PORT = Number(args.port);
 const INSPECTOR_PORT = PORT + 1000;
 const MAX_REQUESTS = args.requests ? Number(args.requests) : Number.POSITIVE_INFINITY;
-// With --requests alone, time is still bounded: an hour is far more than 100k requests need.
-const SECONDS = args.seconds ? Number(args.seconds) : args.requests ? 3600 : 60;
+// With --requests alone, time is still bounded: two hours is far more than 100k requests need (~20 min).
+const SECONDS = args.seconds ? Number(args.seconds) : args.requests ? 7200 : 60;
 const REQUEST_TIMEOUT_MS = 30_000;
 const BASE = `http://127.0.0.1:${PORT}`;
 /** Where requests go: BASE, or with --direct the Worker's own socket (set once it is found). */
 let target = BASE;
 const ROOT = process.cwd();
 const WRANGLER = join(ROOT, "node_modules/.bin/wrangler");
-for (const [name, value] of Object.entries({ seed: SEED, concurrency: CONCURRENCY, port: PORT, seconds: SECONDS })) {
+for (const [name, value] of Object.entries({ seed: SEED, concurrency: CONCURRENCY, port: PORT, seconds: SECONDS, requests: args.requests ? MAX_REQUESTS : 1 })) {
   if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a number`);
 }
 if (PORT === 8787) throw new Error("--port 8787 is the default dev port; give the soak its own.");
@@ -413,8 +413,7 @@ async function send(request) {
       duplex: "half",
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
-    const bytes = Buffer.from(await response.arrayBuffer());
-    text = bytes.subarray(0, 300_000).toString("latin1");
+    text = Buffer.from(await response.arrayBuffer()).toString("utf8");
   } catch (error) {
     stats.latencies.push(performance.now() - started);
     const timedOut = error?.name === "TimeoutError" || error?.name === "AbortError";
@@ -456,7 +455,12 @@ async function signIn(n) {
   if (asked?.status !== 200) return broken(ask, `POST /login answered ${asked?.status}`);
   const mailbox = step("GET /dev/mailbox.json", "GET", "/dev/mailbox.json", browser);
   const box = await send(mailbox);
-  const mail = box?.status === 200 ? JSON.parse(box.text).find((m) => m.to === email) : undefined;
+  let mail;
+  try {
+    mail = box?.status === 200 ? JSON.parse(box.text).find((m) => m.to === email) : undefined;
+  } catch {
+    return broken(mailbox, "the dev mailbox answered something that isn't JSON");
+  }
   const token = mail?.text.match(/token=([A-Za-z0-9_-]+)/)?.[1];
   const code = mail?.text.match(/code on the sign-in page: (\d{6})/)?.[1];
   if (!token || !code) return broken(mailbox, "no sign-in mail in the dev mailbox");
@@ -797,6 +801,7 @@ Soak: ${report.requests} requests in ${report.seconds} s (${report.requestsPerSe
   for (const [line, count] of logs.topWarnings) console.log(`    warn × ${count}: ${line}`);
   for (const [line, count] of logs.topInfo) console.log(`    info × ${count}: ${line}`);
   for (const failure of stats.failures) console.log(`\n  ${failure.kind}: ${failure.detail}\n    request #${failure.request.n}: ${failure.request.label}\n    ${JSON.stringify(failure.request)}`);
+  if (stats.requests < MAX_REQUESTS && Number.isFinite(MAX_REQUESTS)) console.log(`\n  note: stopped at the ${SECONDS} s limit before --requests ${MAX_REQUESTS}`);
   if (args.json) writeFileSync(args.json, `${JSON.stringify(report, null, 2)}\n`);
   if (args.keep) console.log(`\n  kept: ${work}`);
   console.log(problems.length ? `\nFAILED: ${problems.join("; ")}` : "\nOK: no 5xx, no restarts, no dropped connections, no stack traces, no error-level logs.");

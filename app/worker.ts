@@ -9,7 +9,6 @@
  * through the few typed seams in WorkerOptions.
  */
 import { Hono, type Context } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { createRequestHandler, type AppLoadContext, type ServerBuild } from "@remix-run/cloudflare";
 // Produced by `remix vite:build` (npm run build); has no type declarations of its own.
 // @ts-ignore -- missing until the first build, and untyped after it
@@ -25,6 +24,8 @@ import { securityHeaders, type CspWidening } from "./worker/middleware/security-
 import { requestIds } from "./worker/middleware/request-id";
 import { sameOriginPosts } from "./worker/middleware/same-origin-posts";
 import { formBodies } from "./worker/middleware/form-bodies";
+import { requestBodies } from "./worker/middleware/request-bodies";
+import { readablePaths } from "./worker/middleware/readable-paths";
 import { renderStatusPage, type StatusPage } from "./worker/status-page";
 import { purgeExpiredRows, rotateKeysIfDue } from "./worker/purge";
 import { passkeyRoutes } from "./auth/passkeys/routes";
@@ -137,10 +138,24 @@ function createApp({ routes, mailers, onQuery, inlineStylePaths }: WorkerOptions
     });
   });
 
+  // A path with a broken %-escape can't be routed (Remix would log warnings): a 400, before anything else.
   app.use(
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: (c) =>
+    readablePaths({
+      onRejected: (c) =>
+        statusPage(c as Context<WorkerEnv>, {
+          status: 400,
+          title: "That address isn't valid",
+          message: "The link has a broken %-escape in it. Check where it came from, or start again from the home page.",
+        }),
+    }),
+  );
+
+  // Every body is read once, here, into memory (at most 16 KiB): an unread client stream left behind
+  // makes workerd drop the keep-alive connection (decision 006).
+  app.use(
+    requestBodies({
+      maxBytes: MAX_BODY_BYTES,
+      onTooLarge: (c) =>
         statusPage(c as Context<WorkerEnv>, {
           status: 413,
           title: "That request is too large",

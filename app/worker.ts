@@ -231,6 +231,17 @@ function createApp({ routes, mailers, onQuery, inlineStylePaths }: WorkerOptions
     }),
   );
 
+  // `?_data=` is how Remix loaded data before single fetch; no page of ours sends it any more, and Remix
+  // answers it with an error (and an error-level log line). Say so plainly instead.
+  app.use(async (c, next) => {
+    if (!new URL(c.req.url).searchParams.has("_data")) return next();
+    return statusPage(c, {
+      status: 400,
+      title: "That request isn't supported",
+      message: "This address asks for data in a way Latchkey no longer uses. Reload the page and try again.",
+    });
+  });
+
   app.all("*", (c) => {
     const context: AppLoadContext = {
       env: c.env,

@@ -9,6 +9,7 @@
 //
 // Bounded: the load stops at --requests or --seconds (default 60 s), every request has a timeout, every
 // wait has a deadline, a watchdog ends the run if anything hangs, and every request goes to 127.0.0.1.
+import { DEV_ENTRY } from "./lib/entries.mjs";
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { Agent, request as httpRequest } from "node:http";
 import { createHash, randomBytes } from "node:crypto";
@@ -711,7 +712,8 @@ async function main() {
   wrangler = spawn(
     WRANGLER,
     [
-      "dev", "--port", String(PORT), "--ip", "127.0.0.1", "--inspector-port", String(INSPECTOR_PORT),
+      // The dev entry: the real sign-ins read their links from its mailbox (docs/decisions/013).
+      "dev", DEV_ENTRY, "--port", String(PORT), "--ip", "127.0.0.1", "--inspector-port", String(INSPECTOR_PORT),
       "--persist-to", persist, "--show-interactive-dev-session=false",
       ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
     ],

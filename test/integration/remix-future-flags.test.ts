@@ -110,3 +110,16 @@ describe("single fetch (/<route>.data)", () => {
     expect(Object.keys(data)).toEqual(expect.arrayContaining(["root", "routes/_index"]));
   });
 });
+
+describe("requests in the old ?_data= form", () => {
+  it.each([
+    ["GET", "/login?_data=routes%2Flogin"],
+    ["GET", "/no/such/page?_data=root"],
+    ["POST", "/login?_data=routes%2Flogin"],
+  ])("answers %s %s with a 400 page, not a 500 and an error in the log", async (method, path) => {
+    const response =
+      method === "GET" ? await get(path) : await post(path, { email: "ada@example.com" });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain("That request isn&#39;t supported");
+  });
+});

@@ -15,7 +15,7 @@ import { createRequestHandler, type AppLoadContext, type ServerBuild } from "@re
 import * as remixBuild from "../build/server/index.js";
 import { readClientInfo } from "~/lib/client-info.server";
 import { themeStylesheet } from "~/lib/theme";
-import { createDb, type Database } from "~/lib/db.server";
+import { createDb, databaseOutage, type Database } from "~/lib/db.server";
 import { readConfig, type AppConfig } from "~/lib/env.server";
 import type { Mailer } from "~/lib/mail/mailer.server";
 import { createMailer, type ExtraMailers } from "~/lib/mail/create-mailer.server";
@@ -27,6 +27,7 @@ import { formBodies } from "./worker/middleware/form-bodies";
 import { requestBodies } from "./worker/middleware/request-bodies";
 import { readablePaths } from "./worker/middleware/readable-paths";
 import { renderStatusPage, type StatusPage } from "./worker/status-page";
+import { answeringDatabaseOutages } from "./worker/database-outages";
 import { purgeExpiredRows, rotateKeysIfDue } from "./worker/purge";
 import { passkeyRoutes } from "./auth/passkeys/routes";
 import { oidcProvider } from "./provider/app";
@@ -65,9 +66,21 @@ export interface WorkerOptions {
 }
 
 const build = remixBuild as unknown as ServerBuild;
-const handleRemixRequest = createRequestHandler(build);
+const handleRemixRequest = createRequestHandler(answeringDatabaseOutages(build));
 /** The app's stylesheet, for the pages the Worker renders itself (status pages, dev tools). */
 export const stylesheet: string | undefined = build.assets.routes.root?.css?.[0];
+
+/** A D1 outage as "try again": JSON for the JSON APIs (/api/*, the passkey ceremony), else a page. */
+async function answerOutage(c: Context<WorkerEnv>, outage: Response): Promise<Response> {
+  const message = await outage.text();
+  const retryAfter = outage.headers.get("Retry-After") ?? "5";
+  if (c.req.path.startsWith("/api/") || c.req.path.startsWith("/auth/passkey")) {
+    return c.json({ error: "unavailable", message }, 503, { "Retry-After": retryAfter });
+  }
+  const page = statusPage(c, { status: 503, title: "Please try again in a moment", message });
+  page.headers.set("Retry-After", retryAfter);
+  return page;
+}
 
 function statusPage(c: Context<WorkerEnv>, page: Omit<StatusPage, "stylesheet" | "requestId">) {
   const body = renderStatusPage({ ...page, stylesheet, requestId: c.get("requestId") });
@@ -116,18 +129,17 @@ function createApp({ routes, mailers, onQuery, inlineStylePaths }: WorkerOptions
     try {
       await next();
     } catch (thrown) {
-      if (!(thrown instanceof Response)) throw thrown;
-      if (!thrown.headers.get("Content-Type")?.startsWith("text/plain")) {
-        c.res = thrown;
-      } else if (c.req.path.startsWith("/api/")) {
-        c.res = c.json({ error: "unavailable", message: await thrown.text() }, thrown.status as 503);
-      } else {
-        c.res = statusPage(c, { status: thrown.status, title: "Please try again in a moment", message: await thrown.text() });
-      }
+      const outage = databaseOutage(thrown);
+      if (outage) c.res = await answerOutage(c, outage);
+      else if (thrown instanceof Response) c.res = thrown;
+      else throw thrown;
     }
   });
 
-  app.onError((error, c) => {
+  app.onError(async (error, c) => {
+    // Hono hands Errors to this handler directly, so drizzle's wrapped D1 failures arrive here.
+    const outage = databaseOutage(error);
+    if (outage) return answerOutage(c, outage);
     // Log the detail with the request id; show the person only the id (no stack traces, ever).
     const clientId = c.get("clientRequestId");
     console.error(`[${c.get("requestId")}] unhandled error${clientId ? ` (client request id ${clientId})` : ""}`, error);

@@ -40,6 +40,18 @@ export function databaseUnavailable(error: unknown): never {
   });
 }
 
+/**
+ * The 503 Response a D1 failure was thrown as, or null when `thrown` is something else. drizzle wraps
+ * whatever a statement throws in its own query error (its `cause`), so the chain is followed.
+ */
+export function databaseOutage(thrown: unknown): Response | null {
+  for (let error = thrown, depth = 0; error && depth < 4; error = (error as { cause?: unknown }).cause, depth++) {
+    if (error instanceof Response) return error.status === 503 && error.headers.get("Content-Type")?.startsWith("text/plain") ? error : null;
+    if (typeof error !== "object") return null;
+  }
+  return null;
+}
+
 const originals = new WeakMap<object, D1PreparedStatement>();
 
 function guardStatement(statement: D1PreparedStatement, onQuery?: () => void): D1PreparedStatement {

@@ -6,7 +6,7 @@
  */
 import { Hono, type Context } from "hono";
 import { cors } from "hono/cors";
-import type { Database } from "~/lib/db.server";
+import { databaseOutage, type Database } from "~/lib/db.server";
 import type { AppConfig } from "~/lib/env.server";
 import { readClientInfo } from "~/lib/client-info.server";
 import { discoveryDocument } from "./discovery";
@@ -38,10 +38,11 @@ async function jsonEndpoint(c: ProviderContext, run: () => Promise<Response>): P
   try {
     return await run();
   } catch (thrown) {
-    if (!(thrown instanceof Response) || !thrown.headers.get("Content-Type")?.startsWith("text/plain")) throw thrown;
-    return c.json({ error: "temporarily_unavailable", error_description: await thrown.text() }, thrown.status as 503, {
+    const outage = databaseOutage(thrown);
+    if (!outage) throw thrown;
+    return c.json({ error: "temporarily_unavailable", error_description: await outage.text() }, 503, {
       ...NO_STORE,
-      "Retry-After": thrown.headers.get("Retry-After") ?? "5",
+      "Retry-After": outage.headers.get("Retry-After") ?? "5",
     });
   }
 }

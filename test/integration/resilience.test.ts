@@ -32,15 +32,27 @@ function formRequest(path: string, form: Record<string, string>, headers: Record
   });
 }
 
-/** The real local D1, except that statements matching `failWhen` (or every batch) throw like an outage. */
-function failingD1({ failWhen, failBatches = false }: { failWhen?: RegExp; failBatches?: boolean }): D1Database {
+/**
+ * The real local D1, except that statements matching `failWhen` (or every batch) throw like an outage:
+ * when prepared, or (`whenRun`) only when run, as a lost connection does.
+ */
+function failingD1({ failWhen, failBatches = false, whenRun = false }: { failWhen?: RegExp; failBatches?: boolean; whenRun?: boolean }): D1Database {
   const outage = () => {
     throw new Error("D1_ERROR: Network connection lost.");
   };
+  const failingWhenRun = (statement: D1PreparedStatement): D1PreparedStatement =>
+    new Proxy(statement, {
+      get(target, property) {
+        if (property === "bind") return (...values: unknown[]) => failingWhenRun(target.bind(...values));
+        if (["all", "first", "run", "raw"].includes(String(property))) return async () => outage();
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
   return new Proxy(env.DB, {
     get(target, property) {
       if (property === "prepare") {
-        return (sql: string) => (failWhen?.test(sql) ? outage() : target.prepare(sql));
+        return (sql: string) => (!failWhen?.test(sql) ? target.prepare(sql) : whenRun ? failingWhenRun(target.prepare(sql)) : outage());
       }
       if (property === "batch" && failBatches) return async () => outage();
       const value: unknown = Reflect.get(target, property, target);
@@ -118,10 +130,13 @@ describe("when D1 fails", () => {
     expect(routes.root?.error).toEqual({ type: "ErrorResponse", values: [expect.any(String), 503, "Service Unavailable"] });
   });
 
-  it("answers pages with a 503 that says to try again, and the API with 503 JSON", async () => {
+  it.each([
+    ["as a statement is prepared", false],
+    ["as a statement runs (drizzle wraps the error)", true],
+  ])("answers pages with a 503 that says to try again, and the API with 503 JSON, when D1 fails %s", async (_, whenRun) => {
     expectConsoleErrors();
     const cookie = await signIn("ada@example.com");
-    const down = { DB: failingD1({ failWhen: /./, failBatches: true }) };
+    const down = { DB: failingD1({ failWhen: /./, failBatches: true, whenRun }) };
 
     const page = await fetchWithEnv(new Request(url("/dashboard"), { headers: { Cookie: cookie } }), down);
     expect(page.status).toBe(503);
@@ -137,9 +152,34 @@ describe("when D1 fails", () => {
     expect(api.status).toBe(503);
     expect(await api.json()).toMatchObject({ error: "unavailable" });
 
+    const passkey = await fetchWithEnv(
+      new Request(url("/auth/passkey/options"), { method: "POST", headers: { Origin: ORIGIN, "Content-Type": "application/json" }, body: "{}" }),
+      down,
+    );
+    expect(passkey.status).toBe(503);
+    expect(await passkey.json()).toMatchObject({ error: "unavailable" });
+
+    const token = await fetchWithEnv(
+      formRequest("/oauth/token", { grant_type: "authorization_code", code: "x", client_id: "some-app", code_verifier: "v".repeat(43), redirect_uri: "https://app.example/cb" }),
+      down,
+    );
+    expect(token.status).toBe(503);
+    expect(await token.json()).toMatchObject({ error: "temporarily_unavailable" });
+
     const health = await fetchWithEnv(new Request(url("/healthz")), down);
     expect(health.status).toBe(503);
     expect(await health.json()).toEqual({ status: "error", db: "unreachable" });
+  });
+
+  it("answers every signed-in page with the same 503 page, though the root and the page both ask who is signed in", async () => {
+    expectConsoleErrors();
+    const cookie = await signIn("ada@example.com");
+    const down = { DB: failingD1({ failWhen: /./, failBatches: true, whenRun: true }) };
+    for (const path of ["/", "/dashboard", "/account", "/account/2fa", "/account/recovery-codes", "/account/delete", "/account/confirm?next=%2Faccount"]) {
+      const page = await fetchWithEnv(new Request(url(path), { headers: { Cookie: cookie } }), down);
+      expect([path, page.status]).toEqual([path, 503]);
+      expect(await page.text()).toContain("Latchkey can&#x27;t reach its database right now.");
+    }
   });
 
   it("leaves the link unused, and no user or session, when the sign-in transaction fails", async () => {

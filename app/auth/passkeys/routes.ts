@@ -119,15 +119,7 @@ function stepUpRequired(c: C): Response {
 
 export const passkeyRoutes = new Hono<PasskeyEnv>();
 
-// D1 failures arrive as a thrown text Response (lib/db.server.ts); callers of this API get JSON.
-passkeyRoutes.use(async (c, next) => {
-  try {
-    await next();
-  } catch (thrown) {
-    if (!(thrown instanceof Response) || !thrown.headers.get("Content-Type")?.startsWith("text/plain")) throw thrown;
-    c.res = c.json({ error: "unavailable", message: await thrown.text() }, thrown.status as 503, { "Retry-After": "5" });
-  }
-});
+// D1 failures reach the Worker's outage handler, which answers this API's callers in JSON (app/worker.ts).
 
 // --- sign in ----------------------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@
 import { redirect } from "@remix-run/cloudflare";
 import type { Session, User } from "~/db/schema";
 import type { ClientInfo } from "~/lib/client-info.server";
-import type { Database } from "~/lib/db.server";
+import { databaseOutage, type Database } from "~/lib/db.server";
 import type { AppConfig } from "~/lib/env.server";
 import { sha256Hex } from "~/lib/crypto.server";
 import type { AuthDeps } from "../deps";
@@ -69,7 +69,9 @@ type RequestDeps = Pick<AuthDeps, "db" | "config" | "now">;
 // Remix runs the root and page loaders of a document request with separate copies of the Request but
 // one load context (built per request by the Worker). Remembering the lookup per context and cookie
 // saves a D1 round trip on every signed-in page view.
-const lookups = new WeakMap<RequestDeps, Map<string, Promise<SignedIn | null>>>();
+const lookups = new WeakMap<RequestDeps, Map<string, Promise<Outcome>>>();
+
+type Outcome = { signedIn: SignedIn | null } | { failure: unknown };
 
 /** The signed-in session for a request, or null. Never throws for a bad or stale cookie. */
 export function getSignedIn(request: Request, deps: RequestDeps): Promise<SignedIn | null> {
@@ -81,10 +83,18 @@ export function getSignedIn(request: Request, deps: RequestDeps): Promise<Signed
   }
   let lookup = byCookie.get(cookie);
   if (!lookup) {
-    lookup = lookUpSession(request, deps);
+    lookup = lookUpSession(request, deps).then(
+      (signedIn) => ({ signedIn }),
+      (failure: unknown) => ({ failure }),
+    );
     byCookie.set(cookie, lookup);
   }
-  return lookup;
+  return lookup.then((outcome) => {
+    if ("signedIn" in outcome) return outcome.signedIn;
+    // A D1 outage is a thrown 503 Response. Each loader that asked gets its own copy: Remix reads the
+    // body of every Response a loader throws, and a second read of one shared body is a 500.
+    throw databaseOutage(outcome.failure)?.clone() ?? outcome.failure;
+  });
 }
 
 async function lookUpSession(request: Request, { db, config, now }: RequestDeps): Promise<SignedIn | null> {

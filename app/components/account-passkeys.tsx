@@ -2,7 +2,7 @@ import { Form, useRevalidator } from "@remix-run/react";
 import { useState } from "react";
 import { ACCOUNT, STEP_UP } from "~/auth/messages";
 import { PASSKEY_NAME_MAX_LENGTH } from "~/auth/passkeys/messages";
-import { formatDate } from "~/lib/dates";
+import { LocalTime } from "~/components/local-time";
 import { AddPasskey } from "./passkeys";
 
 export interface PasskeyView {
@@ -45,8 +45,14 @@ export function AccountPasskeys({ passkeys, notice, recentlyAuthenticated }: { p
               <div>
                 <p className="session-title">{p.name}</p>
                 <p className="muted small">
-                  {p.synced ? "Synced passkey" : "On one device"} · added {formatDate(p.createdAt)} ·{" "}
-                  {p.lastUsedAt ? `last used ${formatDate(p.lastUsedAt)}` : "not used yet"}
+                  {p.synced ? "Synced passkey" : "On one device"} · added <LocalTime at={p.createdAt} /> ·{" "}
+                  {p.lastUsedAt ? (
+                    <>
+                      last used <LocalTime at={p.lastUsedAt} />
+                    </>
+                  ) : (
+                    "not used yet"
+                  )}
                 </p>
               </div>
               <div className="passkey-actions">

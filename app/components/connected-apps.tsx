@@ -1,6 +1,6 @@
 import { Form } from "@remix-run/react";
 import { scopeWords } from "~/provider/claims";
-import { formatDate } from "~/lib/dates";
+import { LocalTime } from "~/components/local-time";
 
 export interface ConnectedAppItem {
   clientId: string;
@@ -27,7 +27,7 @@ export function ConnectedApps({ apps, busy }: { apps: ConnectedAppItem[]; busy: 
                   {app.lastUsedAt ? (
                     <>
                       <br />
-                      Last used {formatDate(app.lastUsedAt)}
+                      Last used <LocalTime at={app.lastUsedAt} />
                     </>
                   ) : null}
                 </p>

@@ -8,7 +8,7 @@ import { requireSignedIn } from "~/auth/session/signed-in.server";
 import { beginTotpEnrollment, disableTwoFactor } from "~/auth/two-factor/enrollment.server";
 import { ACCOUNT, STEP_UP } from "~/auth/messages";
 import { readForm } from "~/lib/form.server";
-import { formatDate } from "~/lib/dates";
+import { LocalTime } from "~/components/local-time";
 import { LinkedIdentities } from "~/components/linked-identities";
 import { revokeAppAccess } from "~/provider/consents.server";
 import { ConnectedApps } from "~/components/connected-apps";
@@ -144,7 +144,9 @@ export default function Account() {
             <LinkedIdentities identities={data.identities} busy={Boolean(busy)} />
           </dd>
           <dt>Member since</dt>
-          <dd>{formatDate(data.memberSince)}</dd>
+          <dd>
+            <LocalTime at={data.memberSince} />
+          </dd>
         </dl>
       </section>
 
@@ -153,7 +155,7 @@ export default function Account() {
         {data.twoFactor.enabled ? (
           <>
             <p>
-              <span className="badge on">On</span> since {formatDate(data.twoFactor.enabledAt!)}. Signing in asks for a code
+              <span className="badge on">On</span> since <LocalTime at={data.twoFactor.enabledAt!} />. Signing in asks for a code
               from your authenticator app.
             </p>
             <p className="muted">
@@ -200,10 +202,10 @@ export default function Account() {
                   {s.browser}
                   {s.current ? <span className="badge on">This device</span> : null}
                 </p>
-                <p className="muted small">
+                <p className="muted small" id={`session-${s.id}`}>
                   {[s.location, s.ip].filter(Boolean).join(" · ") || "Location unknown"}
                   <br />
-                  Signed in {s.signedIn ? `${s.signedIn} ` : ""}on {formatDate(s.createdAt)} · last active {formatDate(s.lastSeenAt)}
+                  Signed in {s.signedIn ? `${s.signedIn} ` : ""}on <LocalTime at={s.createdAt} /> · last active <LocalTime at={s.lastSeenAt} />
                 </p>
               </div>
               {s.current ? null : (
@@ -215,7 +217,8 @@ export default function Account() {
                     value="revoke-session"
                     className="secondary"
                     disabled={busy}
-                    aria-label={`Sign out ${s.browser}, last active ${formatDate(s.lastSeenAt)}`}
+                    aria-label={`Sign out ${s.browser}`}
+                    aria-describedby={`session-${s.id}`}
                   >
                     Sign out
                   </button>
@@ -246,9 +249,9 @@ export default function Account() {
             {data.activity.map((a) => (
               <li key={a.id}>
                 <span>{a.description}</span>
-                <time dateTime={a.at} className="muted small">
-                  {formatDate(a.at)}
-                </time>
+                <span className="muted small">
+                  <LocalTime at={a.at} />
+                </span>
               </li>
             ))}
           </ol>

@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Form, useLoaderData, useNavigation } from "@remix-run/react";
 import { requireSignedIn } from "~/auth/session/signed-in.server";
-import { formatDate } from "~/lib/dates";
+import { LocalTime } from "~/components/local-time";
 import { CardPage } from "~/components/card-page";
 
 export const meta: MetaFunction = () => [{ title: "Dashboard · Latchkey" }];
@@ -9,6 +9,7 @@ export const meta: MetaFunction = () => [{ title: "Dashboard · Latchkey" }];
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user, session, github } = await requireSignedIn(request, context);
   return {
+    idleDays: Math.round(context.config.sessionIdleMs / 86_400_000),
     email: user.email,
     memberSince: user.createdAt.toISOString(),
     github,
@@ -19,7 +20,6 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     },
   };
 }
-
 
 export default function Dashboard() {
   const data = useLoaderData<typeof loader>();
@@ -43,9 +43,13 @@ export default function Dashboard() {
       <h2>This session</h2>
       <dl className="details">
         <dt>Signed in</dt>
-        <dd>{formatDate(data.session.createdAt)}</dd>
+        <dd>
+          <LocalTime at={data.session.createdAt} />
+        </dd>
         <dt>Expires</dt>
-        <dd>{formatDate(data.session.expiresAt)} at the latest, or after 7 days without use</dd>
+        <dd>
+          <LocalTime at={data.session.expiresAt} /> at the latest, or after {data.idleDays} {data.idleDays === 1 ? "day" : "days"} without use
+        </dd>
         {data.session.country ? (
           <>
             <dt>Country</dt>
@@ -53,7 +57,9 @@ export default function Dashboard() {
           </>
         ) : null}
         <dt>Account created</dt>
-        <dd>{formatDate(data.memberSince)}</dd>
+        <dd>
+          <LocalTime at={data.memberSince} />
+        </dd>
       </dl>
       <Form method="post" action="/logout" className="actions">
         <button type="submit" className="secondary" disabled={signingOut}>

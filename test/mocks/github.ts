@@ -68,7 +68,7 @@ export function interceptGitHub(user: FakeGitHubUser, { token, api }: { token?: 
     // the Workers pool as unhandled, though the Worker handles it).
     const reply = request.url === TOKEN_URL ? token : request.url.startsWith("https://api.github.com/") ? api : undefined;
     if (reply === unreachable) return Promise.reject(new TypeError("Network connection lost."));
-    const bodyRead = request.method === "POST" ? request.clone().text() : Promise.resolve(null);
+    const bodyRead = request.method === "POST" ? request.clone().arrayBuffer().then((bytes) => new TextDecoder().decode(bytes)) : Promise.resolve(null);
     // The reply's own promise is what fetch returns (a rejection reaches the caller unwrapped).
     return bodyRead.then((text) => {
       if (text !== null) captured.body = new URLSearchParams(text);

@@ -114,7 +114,7 @@ export function interceptGoogle(user: FakeGoogleUser, { token, jwks }: { token?:
         scope: "openid email profile",
         token_type: "Bearer",
         id_token: await signIdToken(user, {
-          nonce: state.noncesByCode.get(new URLSearchParams(await request.clone().text()).get("code") ?? "") ?? state.nonce,
+          nonce: state.noncesByCode.get(new URLSearchParams(new TextDecoder().decode(await request.clone().arrayBuffer())).get("code") ?? "") ?? state.nonce,
           ...state.tokenOptions,
         }),
       });
@@ -132,7 +132,7 @@ export function interceptGoogle(user: FakeGoogleUser, { token, jwks }: { token?:
     requests.push(captured);
     const reply = request.url === TOKEN_URL ? token : request.url === JWKS_URL ? jwks : undefined;
     if (reply === unreachable) return Promise.reject(new TypeError("Network connection lost."));
-    const bodyRead = request.method === "POST" ? request.clone().text() : Promise.resolve(null);
+    const bodyRead = request.method === "POST" ? request.clone().arrayBuffer().then((bytes) => new TextDecoder().decode(bytes)) : Promise.resolve(null);
     return bodyRead.then((text) => {
       if (text !== null) captured.body = new URLSearchParams(text);
       return answer(request);

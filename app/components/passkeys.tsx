@@ -82,7 +82,7 @@ export function PasskeySignIn({ redirectTo, divider }: { redirectTo: string | nu
       <ErrorAlert failure={failure} />
       <button
         type="button"
-        className="secondary full"
+        className="secondary full provider-button"
         disabled={working}
         onClick={async () => {
           setWorking(true);
@@ -91,6 +91,7 @@ export function PasskeySignIn({ redirectTo, divider }: { redirectTo: string | nu
           finish(await signInWithPasskey({ redirectTo }));
         }}
       >
+        <PasskeyMark />
         {working ? "Waiting for your passkey…" : "Sign in with a passkey"}
       </button>
       {divider ? (
@@ -226,5 +227,15 @@ export function PasskeyOffer() {
         </button>
       </div>
     </aside>
+  );
+}
+
+/** A key, drawn to sit beside the GitHub and Google marks on the sign-in buttons. */
+function PasskeyMark() {
+  return (
+    <svg className="provider-mark" width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true" focusable="false">
+      <circle cx="8" cy="15" r="4" />
+      <path d="M10.9 12.1 19 4M17 6l2.5 2.5M14.5 8.5 16.5 10.5" />
+    </svg>
   );
 }

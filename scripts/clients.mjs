@@ -1,5 +1,5 @@
 // `npm run clients -- add|list|rotate-secret|disable [--remote]`: the apps that may sign people in
-// through Latchkey (docs/drafts/oidc-readme.md). Works on the local D1 by default and on the deployed
+// through Latchkey (docs/oidc-provider.md). Works on the local D1 by default and on the deployed
 // one with --remote. A client secret is printed once and only its SHA-256 is stored.
 import { createHash, randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";

@@ -5,7 +5,7 @@
  * /oauth/userinfo, and buttons to refresh the tokens and to sign out (RP-initiated logout).
  *
  * It talks to Latchkey only over HTTP (discovery-free, with the well-known paths) and verifies the ID
- * token with jose's remote JWKS, exactly as the README's example for another Worker does. It keeps its
+ * token with jose's remote JWKS, exactly as docs/oidc-provider.md's example for another Worker does. It keeps its
  * tokens in its own HttpOnly cookie: fine for a local demo, not a pattern for production (keep tokens on
  * the server). The Worker mounts it only for a loopback APP_URL and a request to a loopback host.
  */

@@ -15,23 +15,7 @@ import { Hono, type Context } from "hono";
 import { GITHUB_STAND_IN_PATH, type GitHubConfig } from "~/lib/env.server";
 import { generateToken } from "~/lib/crypto.server";
 import { sameOriginPosts } from "~/worker/middleware/same-origin-posts";
-import {
-  authorizePageBody,
-  avatarResponse,
-  basicCredentials,
-  check,
-  field,
-  hiddenFields,
-  hueOf,
-  pkceMatches,
-  problemPage,
-  readForm,
-  readParams,
-  secretStore,
-  standInPage,
-  type Form,
-  type Params,
-} from "./stand-in-kit";
+import { authorizePage, avatarResponse, basicCredentials, check, field, hueOf, pkceChallengeProblem, pkceMatches, problemPage, readForm, readParams, redirectBack, secretStore, type Form, type Params } from "./stand-in-kit";
 
 export interface StandInBindings {
   kv: KVNamespace;
@@ -83,20 +67,18 @@ function authorizeProblem(github: GitHubConfig, params: OAuthParams): string | n
   if (params.client_id !== github.clientId) return "Unknown client_id.";
   if (params.redirect_uri !== github.redirectUri) return `redirect_uri must be exactly ${github.redirectUri}.`;
   if (!params.state) return "The request has no state.";
-  if (params.code_challenge_method !== "S256" || !/^[A-Za-z0-9_-]{43}$/.test(params.code_challenge)) {
-    return "PKCE is required: code_challenge with code_challenge_method=S256.";
-  }
-  return null;
+  return pkceChallengeProblem(params);
 }
 
 const BRAND = "GitHub stand-in";
 const badRequest = (c: Context<StandInEnv>, problem: string) => problemPage(c, BRAND, "Bad authorize request", problem);
 
-function authorizePage(c: Context<StandInEnv>, params: OAuthParams, error?: string) {
-  const body = authorizePageBody({
+function choicePage(c: Context<StandInEnv>, params: OAuthParams, error?: string) {
+  return authorizePage(c, {
+    brand: BRAND,
     provider: "GitHub",
     title: "Authorize Latchkey",
-    scope: params.scope,
+    params,
     person: "test GitHub user",
     presetsHeading: "Test users",
     presets: PRESET_USERS.map((user) => ({
@@ -104,7 +86,6 @@ function authorizePage(c: Context<StandInEnv>, params: OAuthParams, error?: stri
       label: `Authorize as @${user.login}`,
       description: `${user.name ?? "no name"} · id ${user.id} · ${user.emails.map((e) => `${e.email}${e.verified ? "" : " (unverified)"}`).join(", ")}`,
     })),
-    hidden: hiddenFields(OAUTH_PARAMS, params),
     fields: `${field("login", "GitHub login", "octo-tester", 'required maxlength="39" autocomplete="off"')}
 ${field("name", "Name (optional)", "Octo Tester", 'maxlength="100" autocomplete="off"')}
 ${field("id", "Numeric GitHub id", String(2000 + Math.floor(Math.random() * 1_000_000)), 'required inputmode="numeric" pattern="[0-9]{1,15}"')}
@@ -116,7 +97,6 @@ ${check("verified2", "Email 2 is verified", false)}
     submitLabel: "Authorize",
     error,
   });
-  return standInPage(c, BRAND, error ? 400 : 200, "Authorize Latchkey", body);
 }
 
 /** The typed-in user, or a sentence saying what to fix. */
@@ -149,7 +129,7 @@ export const githubStandIn = new Hono<StandInEnv>().basePath(GITHUB_STAND_IN_PAT
 githubStandIn.get("/login/oauth/authorize", (c) => {
   const params = readParams(OAUTH_PARAMS, (name) => c.req.query(name));
   const problem = c.req.query("response_type") === "code" ? authorizeProblem(c.env.github, params) : "response_type must be code.";
-  return problem ? badRequest(c, problem) : authorizePage(c, params);
+  return problem ? badRequest(c, problem) : choicePage(c, params);
 });
 
 githubStandIn.post(
@@ -161,20 +141,15 @@ githubStandIn.post(
     const params = readParams(OAUTH_PARAMS, (name) => form[name]);
     const problem = authorizeProblem(c.env.github, params);
     if (problem) return badRequest(c, problem);
-    const back = new URL(params.redirect_uri);
-    back.searchParams.set("state", params.state);
     if (form.decision === "cancel") {
-      back.searchParams.set("error", "access_denied");
-      back.searchParams.set("error_description", "The user has denied your application access.");
-      return c.redirect(back.href, 302);
+      return c.redirect(redirectBack(params, { error: "access_denied", error_description: "The user has denied your application access." }), 302);
     }
     const user = PRESET_USERS.find((u) => u.login === form.preset) ?? customUser(form);
-    if (typeof user === "string") return authorizePage(c, params, user);
+    if (typeof user === "string") return choicePage(c, params, user);
     const code = generateToken(20);
     const grant: Grant = { user, codeChallenge: params.code_challenge, redirectUri: params.redirect_uri };
     await secretStore(c.env.kv, KEY_PREFIX).put("code", code, grant, CODE_TTL_SECONDS);
-    back.searchParams.set("code", code);
-    return c.redirect(back.href, 302);
+    return c.redirect(redirectBack(params, { code }), 302);
   },
 );
 

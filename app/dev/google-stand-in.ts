@@ -23,24 +23,7 @@ import { generateToken } from "~/lib/crypto.server";
 import { sameOriginPosts } from "~/worker/middleware/same-origin-posts";
 import { googleOneTapStandIn } from "./google-one-tap-stand-in";
 import { GOOGLE_STAND_IN_KV_PREFIX, PRESET_GOOGLE_USERS, mintIdToken, publicJwks, type TestGoogleUser } from "./google-stand-in-id-tokens";
-import {
-  authorizePageBody,
-  avatarResponse,
-  basicCredentials,
-  check,
-  field,
-  hiddenFields,
-  hueOf,
-  pkceMatches,
-  problemPage,
-  readForm,
-  readParams,
-  secretStore,
-  standInPage,
-  type ClientCredentials,
-  type Form,
-  type Params,
-} from "./stand-in-kit";
+import { authorizePage, avatarResponse, basicCredentials, check, field, hueOf, pkceChallengeProblem, pkceMatches, problemPage, readForm, readParams, redirectBack, secretStore, type ClientCredentials, type Form, type Params } from "./stand-in-kit";
 
 export interface GoogleStandInBindings {
   kv: KVNamespace;
@@ -71,10 +54,7 @@ function authorizeProblem(google: GoogleConfig, params: OAuthParams): string | n
   if (!params.scope.split(" ").includes("openid")) return "The scope must include openid.";
   if (!params.state) return "The request has no state.";
   if (!params.nonce) return "The request has no nonce.";
-  if (params.code_challenge_method !== "S256" || !/^[A-Za-z0-9_-]{43}$/.test(params.code_challenge)) {
-    return "PKCE is required: code_challenge with code_challenge_method=S256.";
-  }
-  return null;
+  return pkceChallengeProblem(params);
 }
 
 const BRAND = "Google stand-in";
@@ -89,15 +69,15 @@ function describeUser(user: TestGoogleUser): string {
     .join(" · ");
 }
 
-function authorizePage(c: Context<StandInEnv>, params: OAuthParams, error?: string) {
-  const body = authorizePageBody({
+function choicePage(c: Context<StandInEnv>, params: OAuthParams, error?: string) {
+  return authorizePage(c, {
+    brand: BRAND,
     provider: "Google",
     title: "Choose an account",
-    scope: params.scope,
+    params,
     person: "test Google account",
     presetsHeading: "Test accounts",
     presets: PRESET_GOOGLE_USERS.map((user) => ({ value: user.sub, label: `Continue as ${user.email}`, description: describeUser(user) })),
-    hidden: hiddenFields(OAUTH_PARAMS, params),
     fields: `${field("sub", "Google account id (sub)", String(120000000000000000000n + BigInt(Math.floor(Math.random() * 1e9))), 'required inputmode="numeric" pattern="[0-9]{1,255}" autocomplete="off"')}
 ${field("email", "Email", "someone@example.com", 'type="email" required maxlength="254" autocomplete="off"')}
 ${check("email_verified", "Google has verified this email", true)}
@@ -107,7 +87,6 @@ ${field("hd", "Workspace domain, hd (optional)", "", 'maxlength="253" autocomple
     submitLabel: "Continue",
     error,
   });
-  return standInPage(c, BRAND, error ? 400 : 200, "Choose an account", body);
 }
 
 /** The typed-in person, or a sentence saying what to fix. */
@@ -129,7 +108,7 @@ export const googleStandIn = new Hono<StandInEnv>().basePath(GOOGLE_STAND_IN_PAT
 googleStandIn.get("/o/oauth2/v2/auth", (c) => {
   const params = readParams(OAUTH_PARAMS, (name) => c.req.query(name));
   const problem = c.req.query("response_type") === "code" ? authorizeProblem(c.env.google, params) : "response_type must be code.";
-  return problem ? badRequest(c, problem) : authorizePage(c, params);
+  return problem ? badRequest(c, problem) : choicePage(c, params);
 });
 
 googleStandIn.post(
@@ -141,20 +120,13 @@ googleStandIn.post(
     const params = readParams(OAUTH_PARAMS, (name) => form[name]);
     const problem = authorizeProblem(c.env.google, params);
     if (problem) return badRequest(c, problem);
-    const back = new URL(params.redirect_uri);
-    back.searchParams.set("state", params.state);
-    if (form.decision === "cancel") {
-      back.searchParams.set("error", "access_denied");
-      return c.redirect(back.href, 302);
-    }
+    if (form.decision === "cancel") return c.redirect(redirectBack(params, { error: "access_denied" }), 302);
     const user = PRESET_GOOGLE_USERS.find((u) => u.sub === form.preset) ?? customUser(form);
-    if (typeof user === "string") return authorizePage(c, params, user);
+    if (typeof user === "string") return choicePage(c, params, user);
     const code = `4/${generateToken(24)}`;
     const grant: Grant = { user, codeChallenge: params.code_challenge, redirectUri: params.redirect_uri, nonce: params.nonce };
     await secretStore(c.env.kv, GOOGLE_STAND_IN_KV_PREFIX).put("code", code, grant, CODE_TTL_SECONDS);
-    back.searchParams.set("code", code);
-    back.searchParams.set("scope", params.scope);
-    return c.redirect(back.href, 302);
+    return c.redirect(redirectBack(params, { code, scope: params.scope }), 302);
   },
 );
 

@@ -1,30 +1,17 @@
 /**
  * What the local provider stand-ins (GitHub, Google) share, so each of their files holds only what makes
- * that provider itself: the branded page shell and the authorize page's pieces (hidden OAuth parameters,
- * fields, one form per preset person), reading a posted form that may be unreadable, one-time codes and
- * tokens kept in KV under their hash, the PKCE S256 check, Basic client credentials, and a local avatar.
- * Dev-only like its users: nothing outside app/dev/ imports it. Every interpolated value is escaped here,
- * so a stand-in can echo what it was sent without thinking about it.
+ * that provider itself: reading and checking the authorize request, the branded pages (the account
+ * chooser with its hidden parameters and preset people, the problem page), reading a posted form that
+ * may be unreadable, Basic client credentials and the PKCE check at the token endpoint, one-time codes and
+ * tokens kept in KV under their hash, and a local avatar. Dev-only like its users: nothing outside
+ * app/dev/ imports it. Every interpolated value is escaped here, so a stand-in may echo what it was sent.
  */
 import type { Context } from "hono";
 import { encodeBase64Url, sha256Hex } from "~/lib/crypto.server";
 import { escapeHtml } from "~/lib/html";
 import { renderDevPage } from "./page";
 
-// --- pages --------------------------------------------------------------------------------------------
-
-/** What every stand-in's Hono env carries, whatever else its provider needs. */
-type WithStylesheet = { Bindings: { stylesheet: string | undefined } };
-
-/** A page in the dev shell under the stand-in's brand, so nobody mistakes it for the real provider. */
-export function standInPage<E extends WithStylesheet>(c: Context<E>, brand: string, status: 200 | 400, title: string, body: string) {
-  return c.html(renderDevPage({ title, brand, tagline: "local development only", body, stylesheet: c.env.stylesheet }), status);
-}
-
-/** A 400 page that names what is wrong with the request, as the real provider's error page would. */
-export function problemPage<E extends WithStylesheet>(c: Context<E>, brand: string, title: string, problem: string) {
-  return standInPage(c, brand, 400, title, `<section class="card"><h1>${escapeHtml(title)}</h1><p role="alert">${escapeHtml(problem)}</p></section>`);
-}
+// --- the authorize request ----------------------------------------------------------------------------
 
 /** An authorize request's parameters by name; absent ones are "", so checks read as plain comparisons. */
 export type Params<Names extends readonly string[]> = Record<Names[number], string>;
@@ -37,67 +24,97 @@ export function readParams<const Names extends readonly string[]>(names: Names, 
   })) as Params<Names>;
 }
 
-/** The authorize request's parameters as hidden fields, so they survive the person's choice. */
-export function hiddenFields<const Names extends readonly string[]>(names: Names, params: Params<Names>): string {
-  return names.map((name: Names[number]) => `<input type="hidden" name="${name}" value="${escapeHtml(params[name])}">`).join("");
+/** Why the request's PKCE parameters would be refused, or null: S256 with a 43-character challenge. */
+export function pkceChallengeProblem(params: { code_challenge: string; code_challenge_method: string }): string | null {
+  if (params.code_challenge_method === "S256" && /^[A-Za-z0-9_-]{43}$/.test(params.code_challenge)) return null;
+  return "PKCE is required: code_challenge with code_challenge_method=S256.";
 }
 
+/** Where the provider sends the browser back: the registered redirect_uri with the state and its answer. */
+export function redirectBack(params: { redirect_uri: string; state: string }, answer: Record<string, string>): string {
+  const back = new URL(params.redirect_uri);
+  back.searchParams.set("state", params.state);
+  for (const [name, value] of Object.entries(answer)) back.searchParams.set(name, value);
+  return back.href;
+}
+
+// --- pages --------------------------------------------------------------------------------------------
+
+/** What every stand-in's Hono env carries, whatever else its provider needs. */
+type WithStylesheet = { Bindings: { stylesheet: string | undefined } };
+
+/** A page in the dev shell under the stand-in's brand, so nobody mistakes it for the real provider. */
+function standInPage<E extends WithStylesheet>(c: Context<E>, brand: string, status: 200 | 400, title: string, body: string) {
+  return c.html(renderDevPage({ title, brand, tagline: "local development only", body, stylesheet: c.env.stylesheet }), status);
+}
+
+/** A 400 page that names what is wrong with the request, as the real provider's error page would. */
+export function problemPage<E extends WithStylesheet>(c: Context<E>, brand: string, title: string, problem: string) {
+  return standInPage(c, brand, 400, title, `<section class="card"><h1>${escapeHtml(title)}</h1><p role="alert">${escapeHtml(problem)}</p></section>`);
+}
+
+/** A labelled text input: the e2e suites fill the chooser by label, as a person would. */
 export function field(name: string, label: string, value: string, extra = ""): string {
   return `<div class="field"><label for="${name}">${escapeHtml(label)}</label><input id="${name}" name="${name}" value="${escapeHtml(value)}" ${extra}></div>`;
 }
 
+/** A labelled checkbox or radio; its id joins name and value, so one group's radios stay distinct. */
 export function check(name: string, label: string, checked: boolean, type = "checkbox", value = "on"): string {
   const id = `${name}-${value}`;
   return `<div class="check"><input type="${type}" id="${id}" name="${name}" value="${value}"${checked ? " checked" : ""}><label for="${id}">${escapeHtml(label)}</label></div>`;
 }
 
 export interface AuthorizePage {
+  /** The page's brand ("GitHub stand-in"). */
+  brand: string;
   /** "GitHub", "Google": whose stand-in this is. */
   provider: string;
   title: string;
-  /** The requested scope, shown so the developer sees what the app asked for. */
-  scope: string;
-  /** What a preset is called ("test GitHub user"), for the lead and the heading. */
+  /** The authorize request's parameters, repeated as hidden fields in every form so they survive the choice. */
+  params: Record<string, string>;
+  /** What a preset is called ("test GitHub user"), for the lead. */
   person: string;
   presetsHeading: string;
   /** One button per preset: the value posted as `preset`, the button's label, a line describing them. */
   presets: { value: string; label: string; description: string }[];
-  /** The authorize request's hidden fields, repeated in every form. */
-  hidden: string;
   /** The "Someone else" form's fields. */
   fields: string;
   submitLabel: string;
-  /** Why the typed-in person was refused, shown above the forms. */
+  /** Why the typed-in person was refused, shown above the forms (and the page is a 400). */
   error?: string;
 }
 
-/** The authorize page's body: one form per preset person, then a form to describe someone else. */
-export function authorizePageBody(page: AuthorizePage): string {
+/** The authorize page: one form per preset person, then a form to describe someone else. */
+export function authorizePage<E extends WithStylesheet>(c: Context<E>, page: AuthorizePage) {
+  const hidden = Object.entries(page.params)
+    .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`)
+    .join("");
   const presets = page.presets.map(
-    (preset) => `<li><form method="post" class="preset">${page.hidden}<input type="hidden" name="preset" value="${escapeHtml(preset.value)}">
+    (preset) => `<li><form method="post" class="preset">${hidden}<input type="hidden" name="preset" value="${escapeHtml(preset.value)}">
 <button type="submit" name="decision" value="authorize" class="secondary full">${escapeHtml(preset.label)}</button>
 <span class="muted small">${escapeHtml(preset.description)}</span></form></li>`,
   ).join("");
   const alert = page.error ? `<div class="alert error" role="alert">${escapeHtml(page.error)}</div>` : "";
-  return `<section class="card" aria-labelledby="title">
+  const scope = page.params.scope || "(no scope)";
+  return standInPage(c, page.brand, page.error ? 400 : 200, page.title, `<section class="card" aria-labelledby="title">
 <h1 id="title">${escapeHtml(page.title)}</h1>
-<p class="lead">This is a local stand-in for ${escapeHtml(page.provider)}. Latchkey asks for <code>${escapeHtml(page.scope || "(no scope)")}</code>. Pick a ${escapeHtml(page.person)}, or describe one.</p>
+<p class="lead">This is a local stand-in for ${escapeHtml(page.provider)}. Latchkey asks for <code>${escapeHtml(scope)}</code>. Pick a ${escapeHtml(page.person)}, or describe one.</p>
 ${alert}
 <h2>${escapeHtml(page.presetsHeading)}</h2>
 <ul class="preset-list">${presets}</ul>
 <h2>Someone else</h2>
 <form method="post">
-${page.hidden}
+${hidden}
 ${page.fields}
 <div class="actions">
 <button type="submit" name="decision" value="authorize">${escapeHtml(page.submitLabel)}</button>
 <button type="submit" name="decision" value="cancel" class="secondary" formnovalidate>Cancel</button>
 </div>
 </form>
-</section>`;
+</section>`);
 }
 
-// --- requests -----------------------------------------------------------------------------------------
+// --- posted forms and the token endpoint --------------------------------------------------------------
 
 /** A posted form's text fields (file parts are dropped: no stand-in takes files). */
 export type Form = Record<string, string>;

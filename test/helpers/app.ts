@@ -129,7 +129,7 @@ export async function letTimePass(seconds: number): Promise<void> {
 export async function requestLink(email: string, redirectTo = ""): Promise<string> {
   await letTimePass(31);
   const response = await post("/login", { email, redirectTo });
-  if (response.status !== 200) throw new Error(`POST /login answered ${response.status}`);
+  if (response.status !== 303 || response.headers.get("Location") !== "/login/sent") throw new Error(`POST /login answered ${response.status}`);
   return tokenIn(await lastMailTo(email.trim().toLowerCase()));
 }
 
@@ -151,4 +151,10 @@ export async function signIn(email: string, { cookie }: { cookie?: string } = {}
 export async function count(table: string): Promise<number> {
   const row = await env.DB.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>();
   return row!.n;
+}
+
+/** The "check your email" page a POST /login redirected to, as the browser would load it (with its cookie). */
+export async function followToSentPage(response: Response): Promise<Response> {
+  if (response.headers.get("Location") !== "/login/sent") throw new Error(`expected a redirect to /login/sent, got ${response.status}`);
+  return get("/login/sent", { headers: { Cookie: cookieFrom(response) } });
 }

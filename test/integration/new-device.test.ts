@@ -243,7 +243,7 @@ describe("the alert's \"This wasn't me\" link", () => {
     // Someone requests another sign-in email for the address, but hasn't used it yet.
     const inFlight = new Browser(CHROME_WINDOWS, TOKYO);
     await letTimePass(31);
-    expect((await inFlight.post("/login", { email: EMAIL })).status).toBe(200);
+    expect((await inFlight.post("/login", { email: EMAIL })).status).toBe(303);
     const token = tokenIn(await lastMailTo(EMAIL));
 
     expect((await new Browser().post("/auth/not-me", { token: link.searchParams.get("token")! })).status).toBe(200);

@@ -165,13 +165,13 @@ describe("an owner's own browser still gets a sign-in email", () => {
     expect((await post("/login", { email: "ada@example.com" }, fromIp("198.51.100.9"))).status).toBe(429);
 
     const mailsBefore = (await mailsTo("ada@example.com")).length;
-    expect((await owner.post("/login", { email: "ada@example.com" })).status).toBe(200);
+    expect((await owner.post("/login", { email: "ada@example.com" })).status).toBe(303);
     expect(await mailsTo("ada@example.com")).toHaveLength(mailsBefore + 1);
   });
 
   it("never lets a stranger's request retire the link a known browser asked for", async () => {
     const owner = await ownersBrowser();
-    expect((await owner.post("/login", { email: "ada@example.com" })).status).toBe(200);
+    expect((await owner.post("/login", { email: "ada@example.com" })).status).toBe(303);
     const ownersToken = tokenIn(await lastMailTo("ada@example.com"));
     // A stranger asks right away: a pool of its own, so it is sent, but it can't supersede the owner's.
     expect((await post("/login", { email: "ada@example.com" }, fromIp("198.51.100.7"))).status).toBe(200);
@@ -183,7 +183,7 @@ describe("an owner's own browser still gets a sign-in email", () => {
     const owner = await ownersBrowser();
     expect((await post("/login", { email: "ada@example.com" }, fromIp("198.51.100.7"))).status).toBe(200);
     const strangersToken = tokenIn(await lastMailTo("ada@example.com"));
-    expect((await owner.post("/login", { email: "ada@example.com" })).status).toBe(200);
+    expect((await owner.post("/login", { email: "ada@example.com" })).status).toBe(303);
     const refused = await post("/auth/verify", { token: strangersToken });
     expect(refused.status).toBe(410);
   });
@@ -203,8 +203,8 @@ describe("the deployment-wide hourly email budget (LIMIT_GLOBAL_SENDS, exact in 
 
     const send = (email: string, ip: string) => fetchWithEnv(formPost("/login", { email }, ip), TIGHT);
     // Within the budget: new addresses get their email.
-    expect((await send("new1@example.com", "198.51.100.1")).status).toBe(200);
-    expect((await send("new2@example.com", "198.51.100.2")).status).toBe(200);
+    expect((await send("new1@example.com", "198.51.100.1")).status).toBe(303);
+    expect((await send("new2@example.com", "198.51.100.2")).status).toBe(303);
     expect(await mailsTo("new2@example.com")).toHaveLength(1);
     // Past it: a new address gets the same page, and no email…
     const paused = await send("new3@example.com", "198.51.100.3");
@@ -212,9 +212,9 @@ describe("the deployment-wide hourly email budget (LIMIT_GLOBAL_SENDS, exact in 
     expect(await paused.text()).toContain("Check your email");
     expect(await mailsTo("new3@example.com")).toHaveLength(0);
     // …while existing accounts still get theirs, up to twice the budget.
-    expect((await send("known@example.com", "198.51.100.4")).status).toBe(200);
+    expect((await send("known@example.com", "198.51.100.4")).status).toBe(303);
     expect(await mailsTo("known@example.com")).toHaveLength(2);
-    expect((await send("owner@example.com", "198.51.100.5")).status).toBe(200);
+    expect((await send("owner@example.com", "198.51.100.5")).status).toBe(303);
     expect(await env.DB.prepare("SELECT sent FROM send_budget").first("sent")).toBe(4);
     // Past twice the budget only a browser the account knows is served; the answer names no account.
     await letTimePass(31);
@@ -224,7 +224,7 @@ describe("the deployment-wide hourly email budget (LIMIT_GLOBAL_SENDS, exact in 
     expect(refusedNew.status).toBe(429);
     expect(await refusedKnown.text()).toContain("Too many sign-in emails were requested");
     const mailsBefore = (await mailsTo("owner@example.com")).length;
-    expect((await owner.post("/login", { email: "owner@example.com" })).status).toBe(200);
+    expect((await owner.post("/login", { email: "owner@example.com" })).status).toBe(303);
     expect(await mailsTo("owner@example.com")).toHaveLength(mailsBefore + 1);
   });
 });
@@ -232,7 +232,7 @@ describe("the deployment-wide hourly email budget (LIMIT_GLOBAL_SENDS, exact in 
 describe("refusals stay cheap", () => {
   it("records a limit hit once per client and window, however many requests it refuses", async () => {
     const tight = { LIMIT_IP_SENDS: "1/3600" };
-    expect((await fetchWithEnv(formPost("/login", { email: "a0@example.com" }, "203.0.113.50"), tight)).status).toBe(200);
+    expect((await fetchWithEnv(formPost("/login", { email: "a0@example.com" }, "203.0.113.50"), tight)).status).toBe(303);
     for (let i = 1; i <= 60; i++) {
       expect((await fetchWithEnv(formPost("/login", { email: `a${i}@example.com` }, "203.0.113.50"), tight)).status).toBe(429);
     }

@@ -7,6 +7,7 @@
 import { redirect } from "@remix-run/cloudflare";
 import { requireSignedIn, type SignedIn } from "~/auth/session/signed-in.server";
 import { isRecentlyAuthenticated, stepUpPath } from "~/auth/two-factor/step-up.server";
+import type { StepUpContinuation } from "~/auth/two-factor/continuations.server";
 
 /** What the guards read from a loader's or action's context: the database, config and clock. */
 type GuardContext = Parameters<typeof requireSignedIn>[1];
@@ -14,11 +15,17 @@ type GuardContext = Parameters<typeof requireSignedIn>[1];
 /**
  * The signed-in person, if they signed in or confirmed it's them in the last ten minutes (SES-5). A
  * stale session goes to the confirm page, which sends it back to `returnTo` (a same-origin path)
- * afterwards; a signed-out visitor goes to sign in first.
+ * afterwards, or on with the change itself when it is one that can continue (`then`); a signed-out
+ * visitor goes to sign in first.
  */
-export async function requireRecentAuthentication(request: Request, context: GuardContext, returnTo: string): Promise<SignedIn> {
+export async function requireRecentAuthentication(
+  request: Request,
+  context: GuardContext,
+  returnTo: string,
+  then?: StepUpContinuation,
+): Promise<SignedIn> {
   const signedIn = await requireSignedIn(request, context);
-  if (!hasRecentAuthentication(signedIn, context)) throw redirect(stepUpPath(returnTo), { status: 303 });
+  if (!hasRecentAuthentication(signedIn, context)) throw redirect(stepUpPath(returnTo, then), { status: 303 });
   return signedIn;
 }
 

@@ -121,6 +121,8 @@ export const STEP_UP = {
   /** Hints next to a change that will ask first, by how it will ask. */
   willEmailCode: "You signed in more than 10 minutes ago, so we'll first email you a code to confirm it's you.",
   willAsk: "You signed in more than 10 minutes ago, so you'll be asked to confirm it's you first.",
+  /** The confirm page's lead when confirming goes straight on with the change. */
+  continuing: { "setup-2fa": "set up two-factor authentication", "disable-2fa": "turn off two-factor authentication" },
 };
 
 // --- the account page ----------------------------------------------------------------------------------

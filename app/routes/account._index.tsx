@@ -87,13 +87,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
     }
     case "setup-2fa": {
       // Also behind step-up: a stolen session that turned 2FA on would lock the owner out of their account.
-      await requireRecentAuthentication(request, context, "/account#two-factor");
+      await requireRecentAuthentication(request, context, "/account#two-factor", "setup-2fa");
       const { ok } = await beginTotpEnrollment(context, { userId: user.id });
       if (!ok) return data<ActionData>({ error: ACCOUNT.twoFactorAlreadyOn }, { status: 409 });
       throw redirect("/account/2fa", { status: 303 });
     }
     case "disable-2fa": {
-      await requireRecentAuthentication(request, context, "/account#two-factor");
+      await requireRecentAuthentication(request, context, "/account#two-factor", "disable-2fa");
       const { ok } = await disableTwoFactor(context, { userId: user.id, email: user.email, client });
       return ok
         ? ({ notice: ACCOUNT.twoFactorOff } satisfies ActionData)
@@ -111,7 +111,9 @@ export default function Account() {
   const navigation = useNavigation();
   const busy = navigation.state !== "idle" && navigation.formAction?.startsWith("/account");
   const others = data.sessions.filter((s) => !s.current);
-  const flash = params.get("confirmed") === "1" ? STEP_UP.confirmed : null;
+  // `done` only words what the page shows anyway: a link that claims 2FA went off while it's on says nothing.
+  const turnedOff = params.get("done") === "two-factor-off" && !data.twoFactor.enabled;
+  const flash = turnedOff ? ACCOUNT.twoFactorOff : params.get("confirmed") === "1" ? STEP_UP.confirmed : null;
 
   return (
     <main id="main" className="page wide">

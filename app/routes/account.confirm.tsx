@@ -11,7 +11,9 @@ import {
   wrongCodeMessage,
 } from "~/auth/messages";
 import { requireSignedIn } from "~/auth/session/signed-in.server";
-import { confirmStepUp, sendStepUpCode, stepUpConfirmedPath, stepUpNextPath } from "~/auth/two-factor/step-up.server";
+import { hasRecentAuthentication } from "~/auth/guards.server";
+import { continueAfterStepUp, parseContinuation } from "~/auth/two-factor/continuations.server";
+import { confirmStepUp, sendStepUpCode, stepUpConfirmedPath, stepUpNextPath, stepUpPath } from "~/auth/two-factor/step-up.server";
 import { getTwoFactorStatus } from "~/auth/two-factor/enrollment.server";
 import { stepUpWithSecondFactor } from "~/auth/two-factor/step-up.server";
 import { Field, ONE_TIME_CODE_INPUT } from "~/components/field";
@@ -28,17 +30,22 @@ export const headers = passThroughRetryAfter;
 
 export const meta: MetaFunction = () => [{ title: "Confirm it's you · Latchkey" }];
 
-function confirmed(next: unknown): never {
-  throw redirect(stepUpConfirmedPath(next), { status: 303 });
+/** After a successful confirmation: on with the change it was for, or back to where it was asked for. */
+async function confirmed(context: ActionFunctionArgs["context"], form: FormData, user: { id: string; email: string }): Promise<never> {
+  const then = parseContinuation(form.get("then"));
+  const to = then ? await continueAfterStepUp(context, { then, user, client: context.client }) : stepUpConfirmedPath(form.get("next"));
+  throw redirect(to, { status: 303 });
 }
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user } = await requireSignedIn(request, context);
   const [twoFactor, [passkeys]] = await Promise.all([getTwoFactorStatus(context.db, user.id), countPasskeys(context.db, user.id)]);
+  const params = new URL(request.url).searchParams;
   return {
     hasPasskey: (passkeys?.count ?? 0) > 0,
     maskedEmail: maskEmail(user.email),
-    next: stepUpNextPath(new URL(request.url).searchParams.get("next")),
+    next: stepUpNextPath(params.get("next")),
+    then: parseContinuation(params.get("then")),
     twoFactor: twoFactor.enabled,
     recoveryCodesLeft: twoFactor.recoveryCodesLeft,
   };
@@ -59,10 +66,17 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const code = form.get("code");
   const typed = typeof code === "string" ? code : "";
 
+  // A passkey confirmation happens over the passkey API; the page then posts here to go on with the change.
+  if (form.get("intent") === "continue") {
+    if (hasRecentAuthentication({ session }, context)) await confirmed(context, form, user);
+    const then = parseContinuation(form.get("then")) ?? undefined;
+    throw redirect(stepUpPath(stepUpNextPath(form.get("next")), then), { status: 303 });
+  }
+
   if (form.get("intent") === "verify-2fa") {
     const kind = form.get("kind") === "recovery" ? "recovery" : "totp";
     const result = await stepUpWithSecondFactor(context, { sessionId: session.id, userId: user.id, email: user.email, kind, code: typed, client });
-    if (result.ok) confirmed(form.get("next"));
+    if (result.ok) return await confirmed(context, form, user);
     if (result.reason === "rate-limited") return limited(rateLimitedMessage(result.retryAfterSeconds, "attempts"), result.retryAfterSeconds);
     if (result.reason === "locked") return limited(secondFactorPausedMessage(result.retryAfterSeconds), result.retryAfterSeconds);
     if (result.reason === "secret-unreadable") {
@@ -83,7 +97,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
 
   const result = await confirmStepUp(context, { session, user, code: typed, client });
-  if (result.ok) confirmed(form.get("next"));
+  if (result.ok) return await confirmed(context, form, user);
   switch (result.reason) {
     case "rate-limited":
       return tooManyRequests<ActionData>(
@@ -107,7 +121,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function ConfirmItsYou() {
-  const { maskedEmail, next, twoFactor, recoveryCodesLeft, hasPasskey } = useLoaderData<typeof loader>();
+  const { maskedEmail, next, then, twoFactor, recoveryCodesLeft, hasPasskey } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>() as ActionData | undefined;
   const working = useNavigation().state !== "idle";
   const codeSent = actionData?.state === "sent" || actionData?.state === "code-error";
@@ -121,21 +135,26 @@ export default function ConfirmItsYou() {
   // With a passkey on the account, it is offered first: one touch, and phishing-resistant (WAN-3).
   const passkey = hasPasskey ? (
     <div data-passkey-step-up="available">
-      <PasskeyStepUp next={next} />
+      <PasskeyStepUp next={next} then={then} />
     </div>
   ) : null;
+
+  const continuing = then ? `To ${STEP_UP.continuing[then]}, confirm it's you. ` : null;
+  const carried = { next, ...(then ? { then } : {}) };
 
   if (twoFactor) {
     return (
       <CardPage title="Confirm it's you">
-        <p className="lead">This change needs a sign-in from the last 10 minutes. Enter a code from your authenticator app instead.</p>
+        <p className="lead">
+          {continuing}This change needs a sign-in from the last 10 minutes. Enter a code from your authenticator app instead.
+        </p>
         {alert}
         {passkey}
         <SecondFactorForms
           error={actionData?.state === "second-factor-error" ? actionData : null}
           recoveryCodesLeft={recoveryCodesLeft}
           submitLabel="Confirm"
-          fields={{ intent: "verify-2fa", next }}
+          fields={{ intent: "verify-2fa", ...carried }}
         />
         <p className="muted small">
           <Link to="/account">Cancel</Link>
@@ -147,7 +166,7 @@ export default function ConfirmItsYou() {
   return (
     <CardPage title="Confirm it's you">
       <p className="lead">
-        This change needs a sign-in from the last 10 minutes. We'll email a code to <span className="nowrap">{maskedEmail}</span>{" "}
+        {continuing}This change needs a sign-in from the last 10 minutes. We'll email a code to <span className="nowrap">{maskedEmail}</span>{" "}
         instead.
       </p>
       {alert}
@@ -160,6 +179,7 @@ export default function ConfirmItsYou() {
       {codeSent ? (
         <Form method="post" noValidate>
           <input type="hidden" name="next" value={next} />
+          {then ? <input type="hidden" name="then" value={then} /> : null}
           <Field
             label="Confirmation code"
             name="code"

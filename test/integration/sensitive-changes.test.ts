@@ -22,13 +22,14 @@ const state = () =>
             (SELECT group_concat(code_hash) FROM recovery_codes) AS codes`,
   ).first();
 
-const confirmPage = (next: string) => `/account/confirm?${new URLSearchParams({ next })}`;
+const confirmPage = (next: string, then?: string) => `/account/confirm?${new URLSearchParams(then ? { next, then } : { next })}`;
 
-type Request = { method: "GET" | "POST"; path: string; form?: Record<string, string>; next: string };
+/** `then` names the change the confirmation goes on with, for the ones that can continue without a new click. */
+type Request = { method: "GET" | "POST"; path: string; form?: Record<string, string>; next: string; then?: string };
 
 const GUARDED: Request[] = [
-  { method: "POST", path: "/account", form: { intent: "setup-2fa" }, next: "/account#two-factor" },
-  { method: "POST", path: "/account", form: { intent: "disable-2fa" }, next: "/account#two-factor" },
+  { method: "POST", path: "/account", form: { intent: "setup-2fa" }, next: "/account#two-factor", then: "setup-2fa" },
+  { method: "POST", path: "/account", form: { intent: "disable-2fa" }, next: "/account#two-factor", then: "disable-2fa" },
   { method: "GET", path: "/account/2fa", next: "/account#two-factor" },
   { method: "POST", path: "/account/2fa", form: { code: "123456" }, next: "/account#two-factor" },
   { method: "GET", path: "/account/recovery-codes", next: "/account/recovery-codes" },
@@ -40,7 +41,7 @@ const GUARDED: Request[] = [
 describe("changes that need a recent sign-in", () => {
   it.each(GUARDED.map((r) => [`${r.method} ${r.path}${r.form?.intent ? ` (${r.form.intent})` : ""}`, r] as const))(
     "%s sends an 11-minute-old session to confirm first, and changes nothing",
-    async (_, { method, path, form, next }) => {
+    async (_, { method, path, form, next, then }) => {
       const browser = new Browser();
       await browser.signInWithEmail(EMAIL);
       // 2FA on (set up after this sign-in), so the recovery-code page has something to replace.
@@ -52,7 +53,7 @@ describe("changes that need a recent sign-in", () => {
 
       const response = method === "GET" ? await browser.get(path) : await browser.post(path, form!);
       expect(response.status).toBe(303);
-      expect(response.headers.get("Location")).toBe(confirmPage(next));
+      expect(response.headers.get("Location")).toBe(confirmPage(next, then));
       expect(await state()).toEqual(before);
     },
   );

@@ -158,3 +158,37 @@ export async function followToSentPage(response: Response): Promise<Response> {
   if (response.headers.get("Location") !== "/login/sent") throw new Error(`expected a redirect to /login/sent, got ${response.status}`);
   return get("/login/sent", { headers: { Cookie: cookieFrom(response) } });
 }
+
+/** A page's HTML without the `<!-- -->` markers React puts between adjacent text parts. */
+export async function htmlOf(response: Response): Promise<string> {
+  return (await response.text()).replaceAll("<!-- -->", "");
+}
+
+/** The name of the "check your email" cookie over https (the tests' APP_URL). */
+export const SENT_COOKIE = "__Host-latchkey_sent";
+
+export interface SentCookieState {
+  email: string;
+  redirectTo: string | null;
+  nextSendAt: number;
+  justSent: boolean;
+}
+
+/**
+ * What the `latchkey_sent` cookie a response set holds, decoded as Remix encodes it (base64 of JSON,
+ * then a signature after the last "."). The signature is the app's to check, not this helper's.
+ */
+export function sentStateIn(response: Response): SentCookieState {
+  const header = response.headers.getSetCookie().find((c) => c.startsWith(`${SENT_COOKIE}=`));
+  if (!header) throw new Error(`response set no ${SENT_COOKIE} cookie`);
+  const signed = decodeURIComponent(header.slice(SENT_COOKIE.length + 1).split(";")[0]!);
+  const encoded = signed.slice(0, signed.lastIndexOf("."));
+  return JSON.parse(JSON.parse(decodeURIComponent(escape(atob(encoded))))) as SentCookieState;
+}
+
+/** The cookie's attributes (Max-Age, Path, Secure, …) without its value. */
+export function sentCookieAttributes(response: Response): string {
+  const header = response.headers.getSetCookie().find((c) => c.startsWith(`${SENT_COOKIE}=`));
+  if (!header) throw new Error(`response set no ${SENT_COOKIE} cookie`);
+  return header.split(";").slice(1).join(";");
+}

@@ -29,13 +29,15 @@ type ActionData = { email: string; error: string; canResend: boolean; redirectTo
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const form = await readForm(request);
-  // The "check your email" page's form carries no address: it is in that page's signed cookie.
-  const checked = checkEmail(form.get("email") ?? (await readSentState(request, context.config))?.email);
+  // The "check your email" page's form carries no address: it is in that page's signed cookie, with
+  // where the person was going (kept on this page's "send a new email" form after a wrong code).
+  const sent = form.get("email") === null ? await readSentState(request, context.config) : null;
+  const checked = checkEmail(form.get("email") ?? sent?.email);
   if (!checked.ok) {
     throw redirect("/login", { status: 303 });
   }
   const email = checked.email;
-  const redirectTo = form.get("redirectTo") ? safeRedirectPath(form.get("redirectTo")) : undefined;
+  const redirectTo = form.get("redirectTo") ? safeRedirectPath(form.get("redirectTo")) : (sent?.redirectTo ?? undefined);
   // People paste codes with spaces or dashes ("123 456"); only the digits matter.
   const rawCode = form.get("code");
   const code = typeof rawCode === "string" ? rawCode.replace(/[\s-]/g, "") : "";

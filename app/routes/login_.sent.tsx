@@ -6,6 +6,7 @@ import { CardPage } from "~/components/card-page";
 import { CodeForm } from "~/components/code-form";
 import { maskEmail } from "~/lib/email-address";
 import { pageTitle } from "~/lib/page-title";
+import { DEFAULT_REDIRECT } from "~/lib/safe-redirect";
 
 export const meta: MetaFunction = ({ matches }) => [{ title: pageTitle(matches, CHECK_EMAIL.title) }];
 
@@ -18,7 +19,9 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     maskedEmail: maskEmail(sent.email),
     justSent: sent.justSent,
     nextSendInSeconds: Math.max(0, Math.ceil((sent.nextSendAt - now) / 1000)),
-    redirectTo: sent.redirectTo,
+    // The default destination isn't carried on: "Use a different email" would otherwise read "Sign in to
+    // continue to your dashboard" after a plain sign-in.
+    redirectTo: sent.redirectTo === DEFAULT_REDIRECT ? null : sent.redirectTo,
   };
 }
 

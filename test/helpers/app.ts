@@ -192,3 +192,16 @@ export function sentCookieAttributes(response: Response): string {
   if (!header) throw new Error(`response set no ${SENT_COOKIE} cookie`);
   return header.split(";").slice(1).join(";");
 }
+
+/**
+ * A `latchkey_sent` Cookie header (as from cookieFrom) with its address swapped and its signature kept:
+ * what someone editing their own cookie would send. The app must refuse it.
+ */
+export function withAddress(cookie: string, email: string): string {
+  const eq = cookie.indexOf("=");
+  const signed = decodeURIComponent(cookie.slice(eq + 1));
+  const dot = signed.lastIndexOf(".");
+  const state = JSON.parse(JSON.parse(atob(signed.slice(0, dot)))) as SentCookieState;
+  const payload = btoa(JSON.stringify(JSON.stringify({ ...state, email })));
+  return `${cookie.slice(0, eq)}=${encodeURIComponent(`${payload}${signed.slice(dot)}`)}`;
+}

@@ -36,9 +36,12 @@ export function CodeForm({ email, redirectTo, error }: { email?: string; redirec
  */
 export function submitWhenComplete(event: FormEvent<HTMLInputElement>) {
   const input = event.currentTarget;
-  if (input.value.replace(/\D/g, "").length === 6 && !input.form?.dataset.submitted) {
-    input.form?.setAttribute("data-submitted", "true");
-    input.form?.requestSubmit();
+  const digits = input.value.replace(/\D/g, "");
+  // Remember which code went, not just that one did: the same code isn't sent twice, but after "That code
+  // isn't right" the form stays on the page and the next code typed must submit too.
+  if (digits.length === 6 && input.form && input.form.dataset.submitted !== digits) {
+    input.form.dataset.submitted = digits;
+    input.form.requestSubmit();
   }
 }
 

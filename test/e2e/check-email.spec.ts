@@ -90,6 +90,7 @@ test("a code burned by wrong tries shows only the way forward", async ({ page, j
   const code = await newestCode(page, email);
   const wrong = ["000001", "000002", "000003", "000004", "000005", "000006"].filter((c) => c !== code).slice(0, 5);
 
+  // With JavaScript each sixth digit submits, on the same form after the first wrong code too.
   for (const [i, guess] of wrong.entries()) {
     await ready(page, javaScriptEnabled);
     await enterCode(page, guess, javaScriptEnabled);

@@ -23,7 +23,6 @@ test("signs in by typing the code from the dev mailbox, after a wrong one", asyn
   await expect(page).toHaveTitle("Enter your code · Latchkey");
   await page.screenshot({ path: `${SCREENSHOTS}/${info.project.name}-7-wrong-code.png`, fullPage: true });
 
-  // With JavaScript the next code typed submits too (the form remembers which code it sent, not that it sent one).
   await ready(page, javaScriptEnabled);
   await enterCode(page, code, javaScriptEnabled);
   await expect(page).toHaveURL(/\/dashboard$/);

@@ -46,9 +46,11 @@ async function setPasskeyAutofill(page: Page, on: boolean) {
  * and the virtual authenticator would answer it: autofill is off until the test turns it on again.
  */
 async function signOut(page: Page) {
+  // Before the page loads: the init script reads the flag once per document, and Remix then goes to the
+  // sign-in page without loading a new one.
+  await setPasskeyAutofill(page, false);
   await page.goto("/dashboard");
   await ready(page, true);
-  await setPasskeyAutofill(page, false);
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/login\?signedOut=1$/);
   await expect(page.getByRole("status")).toHaveText("You're signed out on this device.");

@@ -15,18 +15,27 @@ import { ERROR_PAGES, UNEXPECTED_ERROR } from "~/auth/messages";
 import { getSignedIn } from "~/auth/session/signed-in.server";
 import { useNonce } from "~/components/nonce";
 import { PasskeyOffer } from "~/components/passkeys";
+import { AccountMenu } from "~/components/account-menu";
 import { passkeyOfferSeen } from "~/auth/passkeys/cookies.server";
 import { shouldOfferPasskey } from "~/auth/passkeys/offer";
 import "~/styles/app.css";
 
-export const meta: MetaFunction = () => [
-  { title: "Latchkey" },
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: data?.brand.name ?? "Latchkey" },
   { name: "description", content: "Passwordless sign-in you own, at the edge." },
 ];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const signedIn = await getSignedIn(request, context);
+  const { theme } = context.config;
   return {
+    brand: {
+      name: theme.name,
+      logoUrl: theme.logoUrl,
+      supportEmail: theme.supportEmail,
+      termsUrl: theme.termsUrl,
+      privacyUrl: theme.privacyUrl,
+    },
     email: signedIn?.user.email ?? null,
     offerPasskey: signedIn ? shouldOfferPasskey(signedIn.session, context.now()) && !(await passkeyOfferSeen(request, context.config)) : false,
   };
@@ -42,6 +51,8 @@ export function Layout({ children }: { children: ReactNode }) {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="color-scheme" content="light dark" />
         <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+        {/* The deployment's accent colour and font (BRAND_* vars), after the app's own stylesheet. */}
+        <link rel="stylesheet" href="/theme.css" />
         <Meta />
         <Links />
       </head>
@@ -51,22 +62,21 @@ export function Layout({ children }: { children: ReactNode }) {
         </a>
         <header className="site-header">
           <Link className="brand" to="/">
-            Latchkey
+            {data?.brand.logoUrl ? <img className="brand-logo" src={data.brand.logoUrl} alt="" height={28} /> : null}
+            <span>{data?.brand.name ?? "Latchkey"}</span>
           </Link>
           <nav className="site-nav" aria-label="Account">
-            {data?.email ? (
-              <>
-                <Link to="/dashboard">Dashboard</Link>
-                <Link to="/account">Account</Link>
-              </>
-            ) : (
-              <Link to="/login">Sign in</Link>
-            )}
+            {data?.email ? <AccountMenu email={data.email} /> : <Link to="/login">Sign in</Link>}
           </nav>
         </header>
         {data?.offerPasskey ? <PasskeyOffer /> : null}
         {children}
-        <footer className="site-footer">Latchkey · passwordless sign-in on Cloudflare Workers</footer>
+        <footer className="site-footer">
+          <span>{data?.brand.name ?? "Latchkey"}</span>
+          {data?.brand.supportEmail ? <a href={`mailto:${data.brand.supportEmail}`}>{data.brand.supportEmail}</a> : null}
+          {data?.brand.termsUrl ? <a href={data.brand.termsUrl}>Terms</a> : null}
+          {data?.brand.privacyUrl ? <a href={data.brand.privacyUrl}>Privacy</a> : null}
+        </footer>
         <ScrollRestoration nonce={nonce} />
         <Scripts nonce={nonce} />
       </body>

@@ -453,7 +453,12 @@ async function signIn(n) {
   if ((await send(page))?.status !== 200) return broken(page, "the sign-in page did not load");
   const ask = step("POST /login", "POST", "/login", form, `email=${enc(email)}`);
   const asked = await send(ask);
-  if (asked?.status !== 200) return broken(ask, `POST /login answered ${asked?.status}`);
+  // Post/Redirect/Get: the send answers 303 to /login/sent, whose state is in a signed cookie.
+  if (asked?.status !== 303 || asked.headers.get("Location") !== "/login/sent") return broken(ask, `POST /login answered ${asked?.status}`);
+  const sentCookie = asked.headers.getSetCookie().find((c) => /^(__Host-)?latchkey_sent=/.test(c))?.split(";")[0];
+  const sentPage = step("GET /login/sent", "GET", "/login/sent", { ...browser, Cookie: sentCookie ?? "" });
+  const sent = await send(sentPage);
+  if (sent?.status !== 200 || !sent.text.includes("Check your email")) return broken(sentPage, `the check-your-email page answered ${sent?.status}`);
   const mailbox = step("GET /dev/mailbox.json", "GET", "/dev/mailbox.json", browser);
   const box = await send(mailbox);
   let mail;

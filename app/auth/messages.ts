@@ -297,3 +297,25 @@ export function describeWait(seconds: number): string {
   const hours = Math.round(minutes / 60);
   return `${hours} hour${hours === 1 ? "" : "s"}`;
 }
+
+// --- signing in and out, where to ------------------------------------------------------------------
+
+export const SIGNED_OUT = "You're signed out on this device.";
+
+/** Where a sign-in that a protected page asked for will lead, in words ("Sign in to continue to …"). */
+export function describeDestination(path: string): string {
+  if (path.startsWith("/account")) return "your account settings";
+  if (path.startsWith("/dashboard")) return "your dashboard";
+  if (path.startsWith("/oauth/")) return "the app that sent you here";
+  return "the page you asked for";
+}
+
+/** The "check your email" page: what was sent, and when another can be. */
+export const CHECK_EMAIL = {
+  title: "Check your email",
+  sent: "We sent a sign-in link and code to",
+  justSent: "We just sent an email to",
+  arriving: "It can take a minute to arrive. Open the link on this device, or type the code here:",
+  expires: "The link and the code work once and expire 10 minutes after they were sent.",
+  nextIn: (seconds: number) => `You can send another in ${describeWait(seconds)}.`,
+} as const;

@@ -6,7 +6,9 @@ import { readSessionToken } from "~/auth/session/cookies.server";
 import { signInResponse } from "~/auth/session/response.server";
 import { isWellFormedCode, redeemCode } from "~/auth/email/sign-in.server";
 import { CodeForm, ResendForm } from "~/components/code-form";
-import { checkEmail } from "~/lib/email-address";
+import { checkEmail, maskEmail } from "~/lib/email-address";
+import { readSentState } from "~/auth/email/sent-cookie.server";
+import { pageTitle } from "~/lib/page-title";
 import { passThroughRetryAfter } from "~/lib/route-headers";
 import { safeRedirectPath } from "~/lib/safe-redirect";
 import { CardPage } from "~/components/card-page";
@@ -14,7 +16,7 @@ import { tooManyRequests } from "~/lib/route-answers.server";
 
 export const headers = passThroughRetryAfter;
 
-export const meta: MetaFunction = () => [{ title: "Enter your code · Latchkey" }];
+export const meta: MetaFunction = ({ matches }) => [{ title: pageTitle(matches, "Enter your code") }];
 
 // No redirect for a missing email here: this loader also runs to render the action's answer, whose
 // URL carries no email (it travels in the form, keeping it out of URLs and logs).
@@ -27,12 +29,15 @@ type ActionData = { email: string; error: string; canResend: boolean; redirectTo
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const form = await readForm(request);
-  const checked = checkEmail(form.get("email"));
+  // The "check your email" page's form carries no address: it is in that page's signed cookie, with
+  // where the person was going (kept on this page's "send a new email" form after a wrong code).
+  const sent = form.get("email") === null ? await readSentState(request, context.config) : null;
+  const checked = checkEmail(form.get("email") ?? sent?.email);
   if (!checked.ok) {
     throw redirect("/login", { status: 303 });
   }
   const email = checked.email;
-  const redirectTo = form.get("redirectTo") ? safeRedirectPath(form.get("redirectTo")) : undefined;
+  const redirectTo = form.get("redirectTo") ? safeRedirectPath(form.get("redirectTo")) : (sent?.redirectTo ?? undefined);
   // People paste codes with spaces or dashes ("123 456"); only the digits matter.
   const rawCode = form.get("code");
   const code = typeof rawCode === "string" ? rawCode.replace(/[\s-]/g, "") : "";
@@ -82,14 +87,30 @@ export default function EnterCode() {
       </CardPage>
     );
   }
+  // A code that can no longer work (burned, used, expired, superseded): only the way forward is shown.
+  if (actionData?.canResend) {
+    return (
+      <CardPage title="Send a new email">
+        <p className="alert error" role="alert">
+          {actionData.error}
+        </p>
+        <div className="actions">
+          <ResendForm email={email} redirectTo={actionData.redirectTo} label="Send a new email" primary />
+          <Link className="button secondary" to="/login" reloadDocument>
+            Use a different email
+          </Link>
+        </div>
+      </CardPage>
+    );
+  }
   return (
     <CardPage title="Enter your sign-in code">
       <p className="lead">
-        We sent a 6-digit code to <strong>{email}</strong>.
+        We sent a 6-digit code to <strong>{maskEmail(email)}</strong>.
       </p>
       <CodeForm email={email} redirectTo={actionData?.redirectTo} error={actionData?.error} />
       <div className="actions">
-        <ResendForm email={email} redirectTo={actionData?.redirectTo} label={actionData?.canResend ? "Send a new email" : "Didn't get it? Send a new email"} />
+        <ResendForm email={email} redirectTo={actionData?.redirectTo} label="Didn't get it? Send a new email" />
         <Link className="button secondary" to="/login" reloadDocument>
           Use a different email
         </Link>

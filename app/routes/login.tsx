@@ -1,11 +1,13 @@
 import { readForm } from "~/lib/form.server";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
-import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { rateLimitedMessage, SIGN_IN_MAIL_FAILED } from "~/auth/messages";
+import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { describeDestination, rateLimitedMessage, SIGN_IN_MAIL_FAILED, SIGNED_OUT } from "~/auth/messages";
+import { readSentState, serializeSentCookie, type SentState } from "~/auth/email/sent-cookie.server";
+import type { AppConfig } from "~/lib/env.server";
+import { pageTitle } from "~/lib/page-title";
 import { getSignedIn } from "~/auth/session/signed-in.server";
 import { readDeviceId } from "~/auth/devices/known-devices.server";
 import { requestSignInEmail } from "~/auth/email/sign-in.server";
-import { CodeForm } from "~/components/code-form";
 import { Field } from "~/components/field";
 import { checkEmail } from "~/lib/email-address";
 import { passThroughRetryAfter } from "~/lib/route-headers";
@@ -19,7 +21,7 @@ import { tooManyRequests } from "~/lib/route-answers.server";
 
 export const headers = passThroughRetryAfter;
 
-export const meta: MetaFunction = () => [{ title: "Sign in · Latchkey" }];
+export const meta: MetaFunction = ({ matches }) => [{ title: pageTitle(matches, "Sign in") }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const params = new URL(request.url).searchParams;
@@ -33,6 +35,10 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     {
       redirectTo,
       email: hint.ok ? hint.email : undefined,
+      // A protected page sent the person here: say where signing in leads.
+      continueTo: params.has("redirectTo") ? describeDestination(redirectTo) : null,
+      signedOut: params.get("signedOut") === "1",
+      brand: context.config.theme.name,
       // Shown only when configured (or when the local stand-ins run).
       providers: (["github", "google"] as const).filter((provider) => context.config[provider] !== null),
       cancelled: params.get("github") === "cancelled" ? ("github" as const) : params.get("google") === "cancelled" ? ("google" as const) : null,
@@ -45,62 +51,63 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 type ActionData =
   | { status: "invalid"; error: string; email: string }
   | { status: "mail-failed" }
-  | { status: "rate-limited"; message: string }
-  | { status: "sent"; email: string };
+  | { status: "rate-limited"; message: string };
 
+/**
+ * Sends the sign-in email, then redirects (Post/Redirect/Get) to /login/sent, whose state is in a signed
+ * cookie: reload, back and forward show the same page, and the address never appears in a URL. "Send
+ * another" posts `resend` and takes the address from that cookie.
+ */
 export async function action({ request, context }: ActionFunctionArgs) {
   const form = await readForm(request);
-  const rawEmail = form.get("email");
+  const sent = form.get("resend") ? await readSentState(request, context.config) : null;
+  const rawEmail = sent?.email ?? form.get("email");
   const checked = checkEmail(rawEmail);
   if (!checked.ok) {
     const email = typeof rawEmail === "string" ? rawEmail.slice(0, 300) : "";
     return data<ActionData>({ status: "invalid", error: checked.message, email }, { status: 400 });
   }
+  const redirectTo = sent ? sent.redirectTo : safeRedirectPath(form.get("redirectTo"));
   const result = await requestSignInEmail(context, {
     email: checked.email,
-    redirectTo: safeRedirectPath(form.get("redirectTo")),
+    redirectTo,
     client: context.client,
     deviceId: await readDeviceId(request, context.config),
   });
+  const now = context.now().getTime();
   if (!result.ok && result.reason === "rate-limited") {
+    // An email went to this address moments ago: that isn't the person's fault, and the code box for it
+    // is what they need (the same answer for every address, ENU-1).
+    if (result.justSent) throw await toSentPage(context.config, { email: checked.email, redirectTo, nextSendAt: now + result.retryAfterSeconds * 1000, justSent: true });
     return tooManyRequests<ActionData>({ status: "rate-limited", message: rateLimitedMessage(result.retryAfterSeconds, "emails") }, result.retryAfterSeconds);
   }
   if (!result.ok) return data<ActionData>({ status: "mail-failed" }, { status: 503 });
   // Identical for every well-formed address, known or not (ENU-1).
-  return { status: "sent", email: checked.email } satisfies ActionData;
+  throw await toSentPage(context.config, {
+    email: checked.email,
+    redirectTo,
+    nextSendAt: now + context.config.limits.emailSendIntervalMs,
+    justSent: false,
+  });
+}
+
+async function toSentPage(config: AppConfig, state: SentState): Promise<Response> {
+  return redirect("/login/sent", { status: 303, headers: { "Set-Cookie": await serializeSentCookie(config, state) } });
 }
 
 export default function Login() {
-  const { redirectTo, providers, cancelled, oneTap, email } = useLoaderData<typeof loader>();
+  const { redirectTo, providers, cancelled, oneTap, email, continueTo, signedOut, brand } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>() as ActionData | undefined;
   const navigation = useNavigation();
   const sending = navigation.state !== "idle" && navigation.formAction?.startsWith("/login");
 
-  if (actionData?.status === "sent") {
-    return (
-      <CardPage title="Check your email">
-        <p role="status">
-          We sent a sign-in link and code to <strong>{actionData.email}</strong>. They work once and expire in
-          10 minutes.
-        </p>
-        <p className="muted">Open the link on this device, or type the code here:</p>
-        <CodeForm email={actionData.email} redirectTo={redirectTo === DEFAULT_REDIRECT ? undefined : redirectTo} />
-        <Form method="post" className="actions">
-          <input type="hidden" name="email" value={actionData.email} />
-          <input type="hidden" name="redirectTo" value={redirectTo} />
-          <button type="submit" className="secondary" disabled={sending}>
-            {sending ? "Sending…" : "Send another email"}
-          </button>
-          <Link className="button secondary" to={`/login?redirectTo=${encodeURIComponent(redirectTo)}`} reloadDocument>
-            Use a different email
-          </Link>
-        </Form>
-      </CardPage>
-    );
-  }
-
   return (
-    <CardPage title="Sign in to Latchkey">
+    <CardPage title={continueTo ? `Sign in to continue to ${continueTo}` : `Sign in to ${brand}`}>
+      {signedOut && !actionData ? (
+        <div className="alert success" role="status">
+          {SIGNED_OUT}
+        </div>
+      ) : null}
       <p className="lead">
         Enter your email and we'll send you a link and a code to sign in. New here? The same email creates your account.
       </p>

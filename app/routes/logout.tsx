@@ -10,7 +10,8 @@ export const meta: MetaFunction = () => [{ title: "Sign out · Latchkey" }];
 export async function action({ request, context }: ActionFunctionArgs) {
   const token = await readSessionToken(request, context.config);
   if (token) await signOut(context, { token, client: context.client });
-  return redirect("/", {
+  // The sign-in page says so ("You're signed out on this device").
+  return redirect("/login?signedOut=1", {
     status: 303,
     headers: { "Set-Cookie": await serializeExpiredSessionCookie(context.config) },
   });

@@ -20,7 +20,10 @@ test("turns on 2FA, signs in again with email + authenticator code, and signs ou
   await expect(page).toHaveURL(/\/dashboard$/);
 
   // Enroll.
-  await page.getByRole("link", { name: "Account" }).click();
+  // Through the header's account menu.
+  await ready(page, javaScriptEnabled);
+  await page.getByLabel(`Account menu for ${email}`).click();
+  await page.getByRole("link", { name: "Account & security" }).click();
   await expect(page.getByRole("heading", { name: "Account & security" })).toBeVisible();
   await ready(page, javaScriptEnabled);
   await page.getByRole("button", { name: "Set up authenticator app" }).click();

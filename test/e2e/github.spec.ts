@@ -44,7 +44,7 @@ test("signs in with GitHub, then by email with the same address into the same ac
 
   await ready(page, javaScriptEnabled);
   await page.getByRole("button", { name: "Sign out" }).click();
-  await expect(page).toHaveURL(/\/$/);
+  await expect(page).toHaveURL(/\/login\?signedOut=1$/);
 
   await page.goto("/login");
   await ready(page, javaScriptEnabled);

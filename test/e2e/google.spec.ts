@@ -16,7 +16,7 @@ async function signOut(page: Page, javaScriptEnabled: boolean | undefined) {
   await page.goto("/dashboard");
   await ready(page, javaScriptEnabled);
   await page.getByRole("button", { name: "Sign out" }).click();
-  await expect(page).toHaveURL(/\/$/);
+  await expect(page).toHaveURL(/\/login\?signedOut=1$/);
 }
 
 test("signs in with Google through the redirect flow, and /account lists the Google account", async ({ page, javaScriptEnabled }, info) => {

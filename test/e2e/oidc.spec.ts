@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { newestMail, ready } from "./helpers";
+import { enterCode, newestMail, ready } from "./helpers";
 
 // "Sign in with Latchkey" through the demo relying party at /dev/rp (client latchkey-demo, seeded by
 // scripts/local-setup.mjs for this port): the whole OpenID Connect flow in a real browser, with and
@@ -21,8 +21,7 @@ test("a demo app signs a person in through Latchkey, refreshes, loses access whe
   await expect(page.getByRole("heading", { name: "Check your email" })).toBeVisible();
   const code = (await newestMail(page, email, /sign-in link/)).text.match(/code on the sign-in page: (\d{6})/)![1]!;
   await ready(page, javaScriptEnabled);
-  await page.getByLabel("Sign-in code", { exact: true }).fill(code);
-  await page.getByRole("button", { name: "Sign in with code" }).click();
+  await enterCode(page, code, javaScriptEnabled);
 
   // Back at the demo app with a verified ID token and a live userinfo answer.
   await expect(page).toHaveURL(/\/dev\/rp$/);

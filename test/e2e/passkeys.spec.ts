@@ -41,11 +41,19 @@ async function setPasskeyAutofill(page: Page, on: boolean) {
   await page.evaluate((off) => (off ? sessionStorage.setItem("e2e-no-passkey-autofill", "1") : sessionStorage.removeItem("e2e-no-passkey-autofill")), !on);
 }
 
+/**
+ * Signing out lands on the sign-in page ("You're signed out"), where passkey autofill would start at once
+ * and the virtual authenticator would answer it: autofill is off until the test turns it on again.
+ */
 async function signOut(page: Page) {
+  // Before the page loads: the init script reads the flag once per document, and Remix then goes to the
+  // sign-in page without loading a new one.
+  await setPasskeyAutofill(page, false);
   await page.goto("/dashboard");
   await ready(page, true);
   await page.getByRole("button", { name: "Sign out" }).click();
-  await expect(page).not.toHaveURL(/\/dashboard$/);
+  await expect(page).toHaveURL(/\/login\?signedOut=1$/);
+  await expect(page.getByRole("status")).toHaveText("You're signed out on this device.");
 }
 
 async function expectNoSidewaysScroll(page: Page) {
@@ -118,6 +126,7 @@ test("adds a passkey, signs in with the button and through autofill, then delete
 
   // Picked from autofill again, it is refused with a way forward.
   await signOut(page);
+  await setPasskeyAutofill(page, true);
   await page.goto("/login");
   await expect(page.getByRole("alert")).toContainText("That passkey isn't registered here any more");
   await expect(page).toHaveURL(/\/login$/);

@@ -129,7 +129,7 @@ export async function letTimePass(seconds: number): Promise<void> {
 export async function requestLink(email: string, redirectTo = ""): Promise<string> {
   await letTimePass(31);
   const response = await post("/login", { email, redirectTo });
-  if (response.status !== 200) throw new Error(`POST /login answered ${response.status}`);
+  if (response.status !== 303 || response.headers.get("Location") !== "/login/sent") throw new Error(`POST /login answered ${response.status}`);
   return tokenIn(await lastMailTo(email.trim().toLowerCase()));
 }
 
@@ -151,4 +151,57 @@ export async function signIn(email: string, { cookie }: { cookie?: string } = {}
 export async function count(table: string): Promise<number> {
   const row = await env.DB.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>();
   return row!.n;
+}
+
+/** The "check your email" page a POST /login redirected to, as the browser would load it (with its cookie). */
+export async function followToSentPage(response: Response): Promise<Response> {
+  if (response.headers.get("Location") !== "/login/sent") throw new Error(`expected a redirect to /login/sent, got ${response.status}`);
+  return get("/login/sent", { headers: { Cookie: cookieFrom(response) } });
+}
+
+/** A page's HTML without the `<!-- -->` markers React puts between adjacent text parts. */
+export async function htmlOf(response: Response): Promise<string> {
+  return (await response.text()).replaceAll("<!-- -->", "");
+}
+
+/** The name of the "check your email" cookie over https (the tests' APP_URL). */
+export const SENT_COOKIE = "__Host-latchkey_sent";
+
+export interface SentCookieState {
+  email: string;
+  redirectTo: string | null;
+  nextSendAt: number;
+  justSent: boolean;
+}
+
+/**
+ * What the `latchkey_sent` cookie a response set holds, decoded as Remix encodes it (base64 of JSON,
+ * then a signature after the last "."). The signature is the app's to check, not this helper's.
+ */
+export function sentStateIn(response: Response): SentCookieState {
+  const header = response.headers.getSetCookie().find((c) => c.startsWith(`${SENT_COOKIE}=`));
+  if (!header) throw new Error(`response set no ${SENT_COOKIE} cookie`);
+  const signed = decodeURIComponent(header.slice(SENT_COOKIE.length + 1).split(";")[0]!);
+  const encoded = signed.slice(0, signed.lastIndexOf("."));
+  return JSON.parse(JSON.parse(decodeURIComponent(escape(atob(encoded))))) as SentCookieState;
+}
+
+/** The cookie's attributes (Max-Age, Path, Secure, …) without its value. */
+export function sentCookieAttributes(response: Response): string {
+  const header = response.headers.getSetCookie().find((c) => c.startsWith(`${SENT_COOKIE}=`));
+  if (!header) throw new Error(`response set no ${SENT_COOKIE} cookie`);
+  return header.split(";").slice(1).join(";");
+}
+
+/**
+ * A `latchkey_sent` Cookie header (as from cookieFrom) with its address swapped and its signature kept:
+ * what someone editing their own cookie would send. The app must refuse it.
+ */
+export function withAddress(cookie: string, email: string): string {
+  const eq = cookie.indexOf("=");
+  const signed = decodeURIComponent(cookie.slice(eq + 1));
+  const dot = signed.lastIndexOf(".");
+  const state = JSON.parse(JSON.parse(atob(signed.slice(0, dot)))) as SentCookieState;
+  const payload = btoa(JSON.stringify(JSON.stringify({ ...state, email })));
+  return `${cookie.slice(0, eq)}=${encodeURIComponent(`${payload}${signed.slice(dot)}`)}`;
 }

@@ -77,7 +77,7 @@ export class Browser {
   async signInWithEmail(email: string): Promise<Response> {
     await letTimePass(31);
     const sent = await this.post("/login", { email });
-    if (sent.status !== 200) throw new Error(`POST /login answered ${sent.status}`);
+    if (sent.status !== 303) throw new Error(`POST /login answered ${sent.status}`);
     return this.post("/auth/verify", { token: tokenIn(await lastMailTo(email)) });
   }
 

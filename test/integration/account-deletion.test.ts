@@ -159,7 +159,7 @@ describe("a confirmed deletion", () => {
     const firefox = await signedIn(EMAIL, new Browser(FIREFOX_LINUX, BERLIN));
     await signedIn(EMAIL, new Browser(SAFARI_IPHONE, PARIS));
     await letTimePass(31);
-    expect((await new Browser(CHROME_WINDOWS, TOKYO).post("/login", { email: EMAIL })).status).toBe(200);
+    expect((await new Browser(CHROME_WINDOWS, TOKYO).post("/login", { email: EMAIL })).status).toBe(303);
     const ada = await addAccountExtras(EMAIL, "ada");
     // Grace: the same kinds of rows.
     await signedIn(OTHER_EMAIL, new Browser(CHROME_WINDOWS, TOKYO));

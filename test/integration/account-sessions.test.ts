@@ -112,7 +112,7 @@ describe("/account", () => {
     expect((await owner.signInWithEmail(EMAIL)).status).toBe(303);
     const stranger = new Browser(CHROME_WINDOWS, { ip: "192.0.2.77", country: "JP", city: "Tokyo" });
     await letTimePass(31);
-    expect((await stranger.post("/login", { email: EMAIL })).status).toBe(200);
+    expect((await stranger.post("/login", { email: EMAIL })).status).toBe(303);
     for (const code of ["000001", "000002", "000003"]) {
       expect((await stranger.post("/auth/code", { email: EMAIL, code })).status).toBe(400);
     }

@@ -1,6 +1,19 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { codeIn, count, get, lastMailTo, letTimePass, post, requestLink, wrongCodeFor } from "../helpers/app";
+import {
+  codeIn,
+  cookieFrom,
+  count,
+  followToSentPage,
+  get,
+  lastMailTo,
+  letTimePass,
+  post,
+  requestLink,
+  sentStateIn,
+  withAddress,
+  wrongCodeFor,
+} from "../helpers/app";
 
 async function requestCode(email: string, redirectTo = ""): Promise<string> {
   await requestLink(email, redirectTo);
@@ -26,14 +39,31 @@ describe("POST /auth/code", () => {
     expect(response.status).toBe(303);
   });
 
-  it("refuses a reused code with a way to send a new email", async () => {
+  it("refuses a reused code with only the way forward: a primary 'Send a new email', no code box", async () => {
     const code = await requestCode("ada@example.com");
     await submitCode("ada@example.com", code);
     const response = await submitCode("ada@example.com", code);
     expect(response.status).toBe(400);
     const html = await response.text();
     expect(html).toContain("That code was already used.");
-    expect(html).toMatch(/<form method="post" action="\/login"[^>]*><input type="hidden" name="email" value="ada@example.com"\/>/);
+    expect(html).toMatch(/<form method="post" action="\/login"[^>]*><input type="hidden" name="email" value="ada@example.com"\/><button type="submit">Send a new email<\/button>/);
+    expect(html).not.toMatch(/name="code"/);
+    expect(html).not.toContain('action="/auth/code"');
+  });
+
+  it.each([
+    ["expired", async (code: string) => { await letTimePass(10 * 60); return code; }, "That code has expired"],
+    ["superseded", async (code: string) => { await requestCode("ada@example.com"); return code; }, "A newer email was sent"],
+    ["burned by wrong tries", async (code: string) => { for (let i = 0; i < 5; i++) await submitCode("ada@example.com", wrongCodeFor(code)); return code; }, "Too many wrong tries"],
+  ] as const)("shows only the way forward for a code that is %s", async (_, spoil, words) => {
+    const code = await spoil(await requestCode("ada@example.com"));
+    const response = await submitCode("ada@example.com", code);
+    expect(response.status).toBe(400);
+    const html = await response.text();
+    expect(html).toContain(words);
+    expect(html).toContain("<h1");
+    expect(html).toMatch(/<button type="submit">Send a new email<\/button>/);
+    expect(html).not.toMatch(/name="code"/);
   });
 
   it("answers a wrong code with 400 and the tries left, tied to the field", async () => {
@@ -131,12 +161,53 @@ describe("GET /auth/code", () => {
   });
 });
 
-describe("the check-your-email page", () => {
-  it("offers the code form with the email pre-filled", async () => {
-    const response = await post("/login", { email: "ada@example.com" });
-    const html = await response.text();
-    expect(html).toMatch(/<form method="post" action="\/auth\/code"[^>]*><input type="hidden" name="email" value="ada@example.com"\/>/);
+describe("the check-your-email page's code form", () => {
+  it("offers the code form without the address: it travels in the page's signed cookie", async () => {
+    const html = await (await followToSentPage(await post("/login", { email: "ada@example.com" }))).text();
+    expect(html).toMatch(/<form method="post" action="\/auth\/code"[^>]*>/);
+    expect(html).not.toContain('name="email" value="ada@example.com"');
     expect(html).toContain('<label for="field-code">Sign-in code</label>');
+    expect(html).toMatch(/<input[^>]*autocomplete="one-time-code"/i);
+    // Focused on arrival, with or without JavaScript (issue 16).
+    expect(html).toMatch(/<input[^>]*name="code"[^>]*autofocus=""/i);
+  });
+
+  it("signs in with a code posted without an address, taking the address from the cookie", async () => {
+    const sent = await post("/login", { email: "ada@example.com", redirectTo: "/account" });
+    const code = codeIn(await lastMailTo("ada@example.com"));
+    const response = await post("/auth/code", { code }, { cookie: cookieFrom(sent) });
+    expect(response.status).toBe(303);
+    expect(response.headers.get("Location")).toBe("/account");
+    expect(await count("sessions")).toBe(1);
+  });
+
+  it("answers a wrong code posted through the cookie like one with the address: 400 and the tries left", async () => {
+    const sent = await post("/login", { email: "ada@example.com" });
+    const code = codeIn(await lastMailTo("ada@example.com"));
+    const response = await post("/auth/code", { code: wrongCodeFor(code) }, { cookie: cookieFrom(sent) });
+    expect(response.status).toBe(400);
+    const html = await response.text();
+    expect(html).toContain("That code isn&#x27;t right — 4 tries left.");
+    expect(html).toContain("a…@example.com");
+  });
+
+  it("sends a code without an address and without the cookie to the sign-in page", async () => {
+    await post("/login", { email: "ada@example.com" });
+    const code = codeIn(await lastMailTo("ada@example.com"));
+    const response = await post("/auth/code", { code });
+    expect(response.status).toBe(303);
+    expect(response.headers.get("Location")).toBe("/login");
+    expect(await count("sessions")).toBe(0);
+  });
+
+  it("ignores a cookie whose address was changed: the signature no longer matches", async () => {
+    await post("/login", { email: "ada@example.com" });
+    const code = codeIn(await lastMailTo("ada@example.com"));
+    const forged = await post("/login", { email: "eve@example.com" });
+    const response = await post("/auth/code", { code }, { cookie: withAddress(cookieFrom(forged), "ada@example.com") });
+    expect(response.status).toBe(303);
+    expect(response.headers.get("Location")).toBe("/login");
+    expect(await count("sessions")).toBe(0);
   });
 });
 
@@ -144,22 +215,41 @@ describe("where the person was going", () => {
   it("survives a wrong code and a new email sent from the code page", async () => {
     // As the browser sends it: the login form posts to its own URL, query string included.
     const sent = await post("/login?redirectTo=%2Faccount", { email: "ada@example.com", redirectTo: "/account" });
-    expect(sent.status).toBe(200);
-    // The check-your-email page's code form carries it (its resend form already did).
-    expect((await sent.text()).match(/name="redirectTo" value="\/account"/g)).toHaveLength(2);
+    expect(sent.status).toBe(303);
+    // The check-your-email page keeps it in its cookie (and its "Use a different email" link).
+    expect(sentStateIn(sent).redirectTo).toBe("/account");
+    expect(await (await followToSentPage(sent)).text()).toContain('href="/login?redirectTo=%2Faccount"');
     const code = codeIn(await lastMailTo("ada@example.com"));
-    const wrong = await post("/auth/code", { email: "ada@example.com", code: wrongCodeFor(code), redirectTo: "/account" });
+    // That page's code form posts only the code.
+    const wrong = await post("/auth/code", { code: wrongCodeFor(code) }, { cookie: cookieFrom(sent) });
     expect(wrong.status).toBe(400);
     const html = await wrong.text();
     // Both the code form and the "send a new email" form carry it on.
     expect(html.match(/name="redirectTo" value="\/account"/g)).toHaveLength(2);
 
     await letTimePass(31);
-    expect((await post("/login", { email: "ada@example.com", redirectTo: "/account" })).status).toBe(200);
+    const again = await post("/login", { email: "ada@example.com", redirectTo: "/account" });
+    expect(again.status).toBe(303);
     const fresh = codeIn(await lastMailTo("ada@example.com"));
     const done = await post("/auth/code", { email: "ada@example.com", code: fresh, redirectTo: "/account" });
     expect(done.status).toBe(303);
     expect(done.headers.get("Location")).toBe("/account");
+  });
+
+  it("survives 'Send another email' on the check-your-email page", async () => {
+    const sent = await post("/login", { email: "ada@example.com", redirectTo: "/account" });
+    await letTimePass(31);
+    const another = await post("/login", { resend: "1" }, { cookie: cookieFrom(sent) });
+    expect(another.status).toBe(303);
+    expect(sentStateIn(another)).toMatchObject({ email: "ada@example.com", redirectTo: "/account", justSent: false });
+    const code = codeIn(await lastMailTo("ada@example.com"));
+    const done = await post("/auth/code", { code }, { cookie: cookieFrom(another) });
+    expect(done.headers.get("Location")).toBe("/account");
+  });
+
+  it("doesn't put the default destination on 'Use a different email'", async () => {
+    const html = await (await followToSentPage(await post("/login", { email: "ada@example.com" }))).text();
+    expect(html).toMatch(/<a class="button secondary" href="\/login">Use a different email<\/a>/);
   });
 
   it("ignores an off-site redirectTo in the code form", async () => {

@@ -46,15 +46,30 @@ describe("GET /dashboard", () => {
 });
 
 describe("POST /logout", () => {
-  it("deletes the session row, clears the cookie and goes home", async () => {
+  it("deletes the session row, clears the cookie and goes to the sign-in page, which says so", async () => {
     const cookie = await signIn("ada@example.com");
     const response = await post("/logout", {}, { cookie });
     expect(response.status).toBe(303);
-    expect(response.headers.get("Location")).toBe("/");
+    expect(response.headers.get("Location")).toBe("/login?signedOut=1");
     const cleared = response.headers.get("Set-Cookie")!;
     expect(cleared).toMatch(/^__Host-latchkey_session=;/);
     expect(cleared).toMatch(/Max-Age=0|Expires=Thu, 01 Jan 1970/);
     expect(await count("sessions")).toBe(0);
+  });
+
+  it("says 'You're signed out on this device' on the page it goes to", async () => {
+    const cookie = await signIn("ada@example.com");
+    const response = await post("/logout", {}, { cookie });
+    const page = await get(response.headers.get("Location")!);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('<div class="alert success" role="status">You&#x27;re signed out on this device.</div>');
+    expect(html).toContain("Sign in to Latchkey");
+    expect(html).not.toMatch(/class="account-menu"/);
+  });
+
+  it("doesn't say 'signed out' on the plain sign-in page", async () => {
+    expect(await (await get("/login")).text()).not.toContain("signed out");
   });
 
   it("revokes server-side: replaying the old cookie afterwards is signed out", async () => {
@@ -85,5 +100,35 @@ describe("POST /logout", () => {
     const response = await post("/logout", {}, { cookie, origin: "https://evil.example" });
     expect(response.status).toBe(403);
     expect(await count("sessions")).toBe(1);
+  });
+});
+
+describe("the header's account menu", () => {
+  it("shows the signed-in address, the account pages and Sign out as a POST", async () => {
+    const cookie = await signIn("ada@example.com");
+    const html = await (await get("/dashboard", { headers: { Cookie: cookie } })).text();
+    const menu = html.match(/<details class="account-menu">.*?<\/details>/s)?.[0];
+    expect(menu, "the header has an account menu").toBeTruthy();
+    expect(menu).toContain('<summary aria-label="Account menu for ada@example.com">');
+    expect(menu).toContain('href="/dashboard"');
+    expect(menu).toContain('href="/account"');
+    expect(menu).toMatch(/<form method="post" action="\/logout"[^>]*><button type="submit" class="link-button">Sign out<\/button><\/form>/);
+  });
+
+  it("is not shown to a signed-out visitor", async () => {
+    expect(await (await get("/")).text()).not.toContain("account-menu");
+  });
+});
+
+describe("a protected page that sends you to sign in", () => {
+  it.each([
+    ["/dashboard", "Sign in to continue to your dashboard"],
+    ["/account", "Sign in to continue to your account settings"],
+  ])("says where signing in leads (%s)", async (path, heading) => {
+    const sentAway = await get(path);
+    expect(sentAway.status).toBe(303);
+    const html = await (await get(sentAway.headers.get("Location")!)).text();
+    expect(html).toContain(`<h1`);
+    expect(html).toContain(heading);
   });
 });

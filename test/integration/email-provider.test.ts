@@ -79,7 +79,8 @@ describe("Resend: the request", () => {
   it("POSTs the message to Resend's /emails with the API key, text and HTML parts", async () => {
     const { captured } = interceptResend(() => Response.json({ id: "email_123" }));
     const response = await postLogin("ada@example.com", resendEnv);
-    expect(response.status).toBe(200);
+    expect(response.status).toBe(303);
+    expect(response.headers.get("Location")).toBe("/login/sent");
     expect(captured).toHaveLength(1);
     const [sent] = captured;
     expect(sent!.url).toBe("https://api.resend.com/emails");
@@ -107,7 +108,8 @@ describe("Postmark: the request", () => {
   it("POSTs the message to Postmark's /email with the server token, on the outbound stream, untracked", async () => {
     const { captured } = interceptPostmark(postmarkAccepted);
     const response = await postLogin("ada@example.com", postmarkEnv);
-    expect(response.status).toBe(200);
+    expect(response.status).toBe(303);
+    expect(response.headers.get("Location")).toBe("/login/sent");
     expect(captured).toHaveLength(1);
     const [sent] = captured;
     expect(sent!.url).toBe("https://api.postmarkapp.com/email");
@@ -147,7 +149,8 @@ describe("Cloudflare Email Service: the binding call", () => {
   it("calls the EMAIL binding's send() once with sender, recipient, subject, text and HTML", async () => {
     const email = recordingEmailBinding();
     const response = await postLogin("ada@example.com", { EMAIL_PROVIDER: "cloudflare", EMAIL: email.binding, EMAIL_FROM: FROM });
-    expect(response.status).toBe(200);
+    expect(response.status).toBe(303);
+    expect(response.headers.get("Location")).toBe("/login/sent");
     expect(email.calls).toHaveLength(1);
     const [call] = email.calls as Record<string, unknown>[];
     expect(Object.keys(call!).sort()).toEqual(["from", "html", "subject", "text", "to"]);
@@ -266,7 +269,7 @@ describe.each(providers)("%s: failures, timeouts and retries", (name, makeHarnes
     expect((await postLogin("ada@example.com", provider.env)).status).toBe(503);
     expect(provider.calls()).toBe(1);
     provider.answer("accept");
-    expect((await postLogin("ada@example.com", provider.env)).status).toBe(200);
+    expect((await postLogin("ada@example.com", provider.env)).status).toBe(303);
     expect(provider.calls()).toBe(2);
     expect(await liveTokens()).toBe(1);
   });
@@ -274,7 +277,7 @@ describe.each(providers)("%s: failures, timeouts and retries", (name, makeHarnes
   it("keeps the earlier link alive when sending a newer one fails", async () => {
     expectConsoleErrors();
     const provider = makeHarness();
-    expect((await postLogin("ada@example.com", provider.env)).status).toBe(200);
+    expect((await postLogin("ada@example.com", provider.env)).status).toBe(303);
     await letTimePass(31);
     provider.answer("refuse");
     expect((await postLogin("ada@example.com", provider.env)).status).toBe(503);

@@ -1,6 +1,28 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { count, fetchWithEnv, get, lastMailTo, letTimePass, linkIn, mailsTo, ORIGIN, post, SELF_URL_HOST, signIn, url } from "../helpers/app";
+import {
+  cookieFrom,
+  count,
+  fetchWithEnv,
+  followToSentPage,
+  get,
+  htmlOf,
+  lastMailTo,
+  letTimePass,
+  linkIn,
+  mailsTo,
+  ORIGIN,
+  post,
+  SELF_URL_HOST,
+  SENT_COOKIE,
+  sentCookieAttributes,
+  sentStateIn,
+  signIn,
+  url,
+  withAddress,
+} from "../helpers/app";
+import { testConfig } from "../helpers/deps";
+import { serializeSentCookie } from "~/auth/email/sent-cookie.server";
 
 describe("GET /login", () => {
   it("shows a labelled email field and carries a safe redirectTo in a hidden field", async () => {
@@ -37,12 +59,18 @@ describe("GET /login", () => {
 });
 
 describe("POST /login", () => {
-  it("answers 'check your email' and mails a link built from APP_URL", async () => {
+  it("redirects to 'check your email' (Post/Redirect/Get) and mails a link built from APP_URL", async () => {
     const response = await post("/login", { email: "  Ada@Example.COM ", redirectTo: "" });
-    expect(response.status).toBe(200);
-    const html = await response.text();
-    expect(html).toContain("Check your email");
-    expect(html).toContain("ada@example.com");
+    expect(response.status).toBe(303);
+    // The address travels in a signed cookie, never in the URL (issue 16).
+    expect(response.headers.get("Location")).toBe("/login/sent");
+    expect(sentStateIn(response)).toMatchObject({ email: "ada@example.com", redirectTo: "/dashboard", justSent: false });
+    const page = await followToSentPage(response);
+    expect(page.status).toBe(200);
+    const html = await htmlOf(page);
+    expect(html).toContain("<title>Check your email · Latchkey</title>");
+    expect(html).toContain('We sent a sign-in link and code to <strong class="nowrap">a…@example.com</strong>.');
+    expect(html).not.toContain("ada@example.com");
 
     const mail = await lastMailTo("ada@example.com");
     expect(mail.subject).toBe("Your Latchkey sign-in link");
@@ -56,6 +84,12 @@ describe("POST /login", () => {
     expect(mail.html).toContain("If you didn&#39;t ask to sign in");
   });
 
+  it("keeps the page's state in a short-lived, signed, HttpOnly cookie", async () => {
+    const response = await post("/login", { email: "ada@example.com" });
+    const [header] = response.headers.getSetCookie().filter((c) => c.startsWith(`${SENT_COOKIE}=`));
+    expect(header).toMatch(/; Max-Age=600; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
+  });
+
   it("stores only the SHA-256 of the token, never the token itself", async () => {
     await post("/login", { email: "ada@example.com" });
     const token = linkIn(await lastMailTo("ada@example.com")).searchParams.get("token")!;
@@ -66,25 +100,19 @@ describe("POST /login", () => {
     expect(dump).toContain(hex);
   });
 
-  it("answers known and unknown addresses identically", async () => {
+  it("answers known and unknown addresses identically (ENU-1)", async () => {
     await signIn("known@example.com");
     await letTimePass(31);
+    const before = Date.now();
     const known = await post("/login", { email: "known@example.com" });
     const unknown = await post("/login", { email: "nobody@example.com" });
-    expect(unknown.status).toBe(known.status);
-    const volatile = new Set(["content-security-policy", "x-request-id", "date"]);
-    const headerNames = (r: Response) => [...r.headers.keys()].filter((k) => !volatile.has(k)).sort();
-    expect(headerNames(unknown)).toEqual(headerNames(known));
-    const normalize = (html: string, email: string) =>
-      html.replaceAll(email, "EMAIL").replace(/nonce="[^"]+"/g, 'nonce="N"');
-    expect(normalize(await unknown.text(), "nobody@example.com")).toBe(
-      normalize(await known.text(), "known@example.com"),
-    );
+    const after = Date.now();
+    await expectSameAnswer({ known, unknown, before, after });
     expect(await mailsTo("nobody@example.com")).toHaveLength(1);
     expect(await count("users")).toBe(1); // sign-up happens on verification, not on request
   });
 
-  it("with ALLOW_SIGNUP=false, answers byte-identically but emails only existing accounts", async () => {
+  it("with ALLOW_SIGNUP=false, answers identically but emails only existing accounts", async () => {
     await signIn("known@example.com");
     await letTimePass(31);
     const closed = (email: string) =>
@@ -93,19 +121,29 @@ describe("POST /login", () => {
           method: "POST",
           headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: ORIGIN, Host: "latchkey.test" },
           body: new URLSearchParams({ email }),
+          redirect: "manual",
         }),
         { ALLOW_SIGNUP: "false" },
       );
+    const before = Date.now();
     const known = await closed("known@example.com");
     const unknown = await closed("nobody@example.com");
-    expect(unknown.status).toBe(200);
-    expect(known.status).toBe(200);
-    const normalize = (html: string, email: string) =>
-      html.replaceAll(email, "EMAIL").replace(/nonce="[^"]+"/g, 'nonce="N"');
-    expect(normalize(await unknown.text(), "nobody@example.com")).toBe(normalize(await known.text(), "known@example.com"));
+    const after = Date.now();
+    await expectSameAnswer({ known, unknown, before, after, env: { ALLOW_SIGNUP: "false" } });
     expect(await mailsTo("known@example.com")).toHaveLength(2);
     expect(await mailsTo("nobody@example.com")).toHaveLength(0);
     expect(await count("users")).toBe(1);
+  });
+
+  it("answers a second request within 30 seconds identically for known and unknown addresses (ENU-1)", async () => {
+    await signIn("known@example.com");
+    await post("/login", { email: "nobody@example.com" });
+    const before = Date.now();
+    const known = await post("/login", { email: "known@example.com" });
+    const unknown = await post("/login", { email: "nobody@example.com" });
+    const after = Date.now();
+    expect(sentStateIn(known).justSent).toBe(true);
+    await expectSameAnswer({ known, unknown, before, after, spacingMs: 30_000 });
   });
 
   it("builds the link from APP_URL even when Host and X-Forwarded-Host are spoofed", async () => {
@@ -118,7 +156,8 @@ describe("POST /login", () => {
       },
       body: "email=ada%40example.com",
     });
-    expect(response.status).toBe(200);
+    expect(response.status).toBe(303);
+    expect(response.headers.get("Location")).toBe("/login/sent");
     expect(linkIn(await lastMailTo("ada@example.com")).origin).toBe(env.APP_URL);
   });
 
@@ -162,3 +201,117 @@ describe("POST /login", () => {
     expect(await response.text()).toContain("Enter your email address.");
   });
 });
+
+describe("GET /login/sent (check your email)", () => {
+  it("shows the same page on every reload, without sending anything", async () => {
+    const sent = await post("/login", { email: "ada@example.com" });
+    const first = await followToSentPage(sent);
+    const reloaded = await followToSentPage(sent);
+    expect([first.status, reloaded.status]).toEqual([200, 200]);
+    const normalize = (html: string) => html.replace(/nonce="[^"]+"/g, 'nonce="N"').replace(/another in \d+ seconds?/, "another in N seconds");
+    expect(normalize(await reloaded.text())).toBe(normalize(await first.text()));
+    expect(await mailsTo("ada@example.com")).toHaveLength(1);
+    expect(await count("verification_tokens")).toBe(1);
+  });
+
+  it("says when another email can be sent, and stops saying it once it can", async () => {
+    const sent = await post("/login", { email: "ada@example.com" });
+    expect(await htmlOf(await followToSentPage(sent))).toMatch(/You can send another in (29|30) seconds\./);
+    // The same page 31 seconds later: the cookie as the app wrote it then (the Worker's clock can't move).
+    const later = await serializeSentCookie(testConfig(), { ...sentStateIn(sent), nextSendAt: Date.now() - 1000 });
+    const page = await get("/login/sent", { headers: { Cookie: later.split(";")[0]! } });
+    expect(page.status).toBe(200);
+    const html = await htmlOf(page);
+    expect(html).toContain("We sent a sign-in link and code to");
+    expect(html).not.toContain("You can send another");
+  });
+
+  it("sends a visitor without the cookie to the sign-in page", async () => {
+    const response = await get("/login/sent");
+    expect(response.status).toBe(303);
+    expect(response.headers.get("Location")).toBe("/login");
+  });
+
+  it("sends a visitor whose cookie was tampered with to the sign-in page", async () => {
+    const sent = await post("/login", { email: "eve@example.com" });
+    const forged = withAddress(cookieFrom(sent), "ada@example.com");
+    const response = await get("/login/sent", { headers: { Cookie: forged } });
+    expect(response.status).toBe(303);
+    expect(response.headers.get("Location")).toBe("/login");
+    const unsigned = `${SENT_COOKIE}=${encodeURIComponent(btoa(JSON.stringify(JSON.stringify({ email: "ada@example.com", redirectTo: null, nextSendAt: 0, justSent: false }))))}`;
+    expect((await get("/login/sent", { headers: { Cookie: unsigned } })).headers.get("Location")).toBe("/login");
+  });
+
+  it("'Send another email' sends to the address in the cookie, even if the form names another", async () => {
+    const sent = await post("/login", { email: "ada@example.com" });
+    await letTimePass(31);
+    const another = await post("/login", { resend: "1", email: "eve@example.com" }, { cookie: cookieFrom(sent) });
+    expect(another.status).toBe(303);
+    expect(another.headers.get("Location")).toBe("/login/sent");
+    expect(sentStateIn(another)).toMatchObject({ email: "ada@example.com", justSent: false });
+    expect(await mailsTo("ada@example.com")).toHaveLength(2);
+    expect(await mailsTo("eve@example.com")).toHaveLength(0);
+  });
+
+  it("'Send another email' within 30 seconds shows the 'just sent' page and sends nothing", async () => {
+    const sent = await post("/login", { email: "ada@example.com" });
+    const another = await post("/login", { resend: "1" }, { cookie: cookieFrom(sent) });
+    expect(another.status).toBe(303);
+    expect(sentStateIn(another).justSent).toBe(true);
+    expect(await htmlOf(await followToSentPage(another))).toContain("We just sent an email to");
+    expect(await mailsTo("ada@example.com")).toHaveLength(1);
+  });
+
+  it("asks for the address again when 'Send another email' comes after the cookie has gone", async () => {
+    const response = await post("/login", { resend: "1" });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain("Enter your email address.");
+    expect(await count("outbox_messages")).toBe(0);
+  });
+});
+
+/**
+ * ENU-1 for the redirect: the same status, headers, cookie attributes and cookie contents apart from the
+ * address, and the same page once followed apart from the masked address.
+ */
+async function expectSameAnswer({
+  known,
+  unknown,
+  before,
+  after,
+  spacingMs = 30_000,
+  env: overrides = {},
+}: {
+  known: Response;
+  unknown: Response;
+  before: number;
+  after: number;
+  spacingMs?: number;
+  env?: Record<string, string>;
+}) {
+  expect(unknown.status).toBe(known.status);
+  expect(unknown.headers.get("Location")).toBe(known.headers.get("Location"));
+  const volatile = new Set(["content-security-policy", "x-request-id", "date"]);
+  const headerNames = (r: Response) => [...r.headers.keys()].filter((k) => !volatile.has(k)).sort();
+  expect(headerNames(unknown)).toEqual(headerNames(known));
+  expect(sentCookieAttributes(unknown)).toBe(sentCookieAttributes(known));
+  const knownState = sentStateIn(known);
+  const unknownState = sentStateIn(unknown);
+  expect({ ...unknownState, email: "EMAIL", nextSendAt: 0 }).toEqual({ ...knownState, email: "EMAIL", nextSendAt: 0 });
+  for (const state of [knownState, unknownState]) {
+    expect(state.nextSendAt).toBeGreaterThanOrEqual(before);
+    expect(state.nextSendAt).toBeLessThanOrEqual(after + spacingMs);
+  }
+  const page = async (response: Response, masked: string) => {
+    const followed = await fetchWithEnv(
+      new Request(url("/login/sent"), { headers: { Cookie: cookieFrom(response), Host: "latchkey.test" }, redirect: "manual" }),
+      overrides,
+    );
+    expect(followed.status).toBe(200);
+    return (await htmlOf(followed))
+      .replaceAll(masked, "EMAIL")
+      .replace(/nonce="[^"]+"/g, 'nonce="N"')
+      .replace(/another in \d+ seconds?/, "another in N seconds");
+  };
+  expect(await page(unknown, "n…@example.com")).toBe(await page(known, "k…@example.com"));
+}

@@ -243,7 +243,7 @@ describe("the alert's \"This wasn't me\" link", () => {
     // Someone requests another sign-in email for the address, but hasn't used it yet.
     const inFlight = new Browser(CHROME_WINDOWS, TOKYO);
     await letTimePass(31);
-    expect((await inFlight.post("/login", { email: EMAIL })).status).toBe(200);
+    expect((await inFlight.post("/login", { email: EMAIL })).status).toBe(303);
     const token = tokenIn(await lastMailTo(EMAIL));
 
     expect((await new Browser().post("/auth/not-me", { token: link.searchParams.get("token")! })).status).toBe(200);
@@ -263,7 +263,7 @@ describe("the alert's \"This wasn't me\" link", () => {
   it("POST also makes the code in a sign-in email still on its way refuse to work", async () => {
     const { link } = await knownAndNewBrowser();
     await letTimePass(31);
-    expect((await post("/login", { email: EMAIL })).status).toBe(200);
+    expect((await post("/login", { email: EMAIL })).status).toBe(303);
     const code = codeIn(await lastMailTo(EMAIL));
     expect((await new Browser().post("/auth/not-me", { token: link.searchParams.get("token")! })).status).toBe(200);
     const response = await new Browser(CHROME_WINDOWS, TOKYO).post("/auth/code", { email: EMAIL, code });
@@ -368,7 +368,7 @@ describe("the alert's \"This wasn't me\" link", () => {
     expect(neverIssued.status).toBe(400);
     // A sign-in link's token must not work as a sign-out link (purpose binding).
     await letTimePass(31);
-    expect((await post("/login", { email: EMAIL })).status).toBe(200);
+    expect((await post("/login", { email: EMAIL })).status).toBe(303);
     const signInToken = tokenIn(await lastMailTo(EMAIL));
     const wrongPurpose = await post("/auth/not-me", { token: signInToken });
     expect(wrongPurpose.status).toBe(400);

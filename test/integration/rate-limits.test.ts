@@ -1,32 +1,83 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { count, fetchAndSettle, fetchWithEnv, get, lastMailTo, letTimePass, mailsTo, ORIGIN, post, requestLink, signIn, tokenIn, url } from "../helpers/app";
+import {
+  codeIn,
+  cookieFrom,
+  count,
+  fetchAndSettle,
+  fetchWithEnv,
+  followToSentPage,
+  get,
+  htmlOf,
+  lastMailTo,
+  letTimePass,
+  mailsTo,
+  ORIGIN,
+  post,
+  requestLink,
+  sentStateIn,
+  signIn,
+  tokenIn,
+  url,
+} from "../helpers/app";
 import { Browser } from "../helpers/browser";
 
 const fromIp = (ip: string) => ({ headers: { "CF-Connecting-IP": ip } });
 
 describe("per-email send limits (exact, in D1)", () => {
-  it("refuses a second email within 30 seconds with 429, Retry-After and words, and sends nothing", async () => {
-    expect((await post("/login", { email: "ada@example.com" })).status).toBe(200);
+  it("answers a second request within 30 seconds with the page for the email already sent, and sends nothing", async () => {
+    const first = await post("/login", { email: "ada@example.com" });
+    expect(first.status).toBe(303);
+    expect(sentStateIn(first).justSent).toBe(false);
     const response = await post("/login", { email: "ada@example.com" });
-    expect(response.status).toBe(429);
-    const retryAfter = Number(response.headers.get("Retry-After"));
-    expect(retryAfter).toBeGreaterThanOrEqual(1);
-    expect(retryAfter).toBeLessThanOrEqual(30);
-    expect(await response.text()).toMatch(/Too many sign-in emails were requested\. Please try again in \d+ seconds?\./);
+    // Not a refusal (issue 16): an email went out moments ago, so the person is shown the page for it.
+    expect(response.status).toBe(303);
+    expect(response.headers.get("Location")).toBe("/login/sent");
+    expect(response.headers.get("Retry-After")).toBeNull();
+    const state = sentStateIn(response);
+    expect(state).toMatchObject({ email: "ada@example.com", justSent: true });
+    const secondsLeft = (state.nextSendAt - Date.now()) / 1000;
+    expect(secondsLeft).toBeGreaterThan(0);
+    expect(secondsLeft).toBeLessThanOrEqual(30);
     expect(await mailsTo("ada@example.com")).toHaveLength(1);
     expect(await count("verification_tokens")).toBe(1);
+  });
+
+  it("says 'we just sent an email', when another can go, and offers the code box for the email already sent", async () => {
+    await post("/login", { email: "ada@example.com" });
+    const page = await followToSentPage(await post("/login", { email: "ada@example.com" }));
+    expect(page.status).toBe(200);
+    const html = await htmlOf(page);
+    expect(html).toContain("We just sent an email to <strong class=\"nowrap\">a…@example.com</strong>.");
+    expect(html).toMatch(/You can send another in ([1-9]|[12]\d|30) seconds?\./);
+    expect(html).toMatch(/<input[^>]*name="code"/);
+    expect(html).not.toContain("Too many");
+  });
+
+  it("lets the code from the email already sent sign in from the 'just sent' page", async () => {
+    await post("/login", { email: "ada@example.com" });
+    const code = codeIn(await lastMailTo("ada@example.com"));
+    const again = await post("/login", { email: "ada@example.com" });
+    // The page's code form carries no address: it comes from the cookie.
+    const signedIn = await post("/auth/code", { code }, { cookie: cookieFrom(again) });
+    expect(signedIn.status).toBe(303);
+    expect(signedIn.headers.get("Location")).toBe("/dashboard");
   });
 
   it("allows the next email once 30 seconds have passed", async () => {
     await post("/login", { email: "ada@example.com" });
     await letTimePass(31);
-    expect((await post("/login", { email: "ada@example.com" })).status).toBe(200);
+    const response = await post("/login", { email: "ada@example.com" });
+    expect(response.status).toBe(303);
+    expect(sentStateIn(response).justSent).toBe(false);
+    expect(await mailsTo("ada@example.com")).toHaveLength(2);
   });
 
-  it("allows 5 emails an hour, then says when the next one can go", async () => {
+  it("allows 5 emails an hour, then refuses with 429 and says when the next one can go", async () => {
     for (let i = 0; i < 5; i++) {
-      expect((await post("/login", { email: "ada@example.com" })).status).toBe(200);
+      const response = await post("/login", { email: "ada@example.com" });
+      expect(response.status).toBe(303);
+      expect(sentStateIn(response).justSent).toBe(false);
       await letTimePass(60);
     }
     const response = await post("/login", { email: "ada@example.com" });
@@ -36,6 +87,19 @@ describe("per-email send limits (exact, in D1)", () => {
     expect(retryAfter).toBeGreaterThan(54 * 60);
     expect(retryAfter).toBeLessThanOrEqual(55 * 60);
     expect(await response.text()).toContain("Please try again in 55 minutes.");
+    expect(response.headers.get("Set-Cookie") ?? "").not.toContain("latchkey_sent");
+    expect(await mailsTo("ada@example.com")).toHaveLength(5);
+  });
+
+  it("refuses with 429 within 30 seconds of the fifth email in the hour: the hourly limit, not 'just sent'", async () => {
+    for (let i = 0; i < 4; i++) {
+      await post("/login", { email: "ada@example.com" });
+      await letTimePass(60);
+    }
+    expect((await post("/login", { email: "ada@example.com" })).status).toBe(303);
+    const response = await post("/login", { email: "ada@example.com" });
+    expect(response.status).toBe(429);
+    expect(await response.text()).toMatch(/Too many sign-in emails were requested\. Please try again in \d+ minutes?\./);
     expect(await mailsTo("ada@example.com")).toHaveLength(5);
   });
 
@@ -43,24 +107,29 @@ describe("per-email send limits (exact, in D1)", () => {
     const responses = await Promise.all(
       Array.from({ length: 100 }, (_, i) => post("/login", { email: "ada@example.com" }, fromIp(`198.51.100.${i}`))),
     );
-    const statuses = responses.map((r) => r.status);
-    expect(statuses.filter((s) => s === 200)).toHaveLength(1);
-    expect(statuses.filter((s) => s === 429)).toHaveLength(99);
+    expect(responses.map((r) => r.status)).toEqual(Array(100).fill(303));
+    const justSent = responses.map((r) => sentStateIn(r).justSent);
+    expect(justSent.filter((j) => !j)).toHaveLength(1);
+    expect(justSent.filter((j) => j)).toHaveLength(99);
     expect(await mailsTo("ada@example.com")).toHaveLength(1);
   });
 
   it("limits known and unknown addresses alike", async () => {
     await signIn("known@example.com");
     await post("/login", { email: "unknown@example.com" });
-    expect((await post("/login", { email: "known@example.com" })).status).toBe(429);
-    expect((await post("/login", { email: "unknown@example.com" })).status).toBe(429);
+    const known = await post("/login", { email: "known@example.com" });
+    const unknown = await post("/login", { email: "unknown@example.com" });
+    expect([known.status, unknown.status]).toEqual([303, 303]);
+    expect([sentStateIn(known).justSent, sentStateIn(unknown).justSent]).toEqual([true, true]);
+    expect(await mailsTo("known@example.com")).toHaveLength(1);
+    expect(await mailsTo("unknown@example.com")).toHaveLength(1);
   });
 });
 
 describe("per-IP limits (coarse, in KV)", () => {
   it("stops the 21st email request from one IP within the hour, issuing no token", async () => {
     for (let i = 0; i < 20; i++) {
-      expect((await post("/login", { email: `user${i}@example.com` }, fromIp("203.0.113.9"))).status).toBe(200);
+      expect((await post("/login", { email: `user${i}@example.com` }, fromIp("203.0.113.9"))).status).toBe(303);
     }
     const response = await post("/login", { email: "user20@example.com" }, fromIp("203.0.113.9"));
     expect(response.status).toBe(429);
@@ -68,7 +137,7 @@ describe("per-IP limits (coarse, in KV)", () => {
     expect(await mailsTo("user20@example.com")).toHaveLength(0);
     expect(await count("verification_tokens")).toBe(20);
     // Another IP is unaffected.
-    expect((await post("/login", { email: "user20@example.com" }, fromIp("203.0.113.10"))).status).toBe(200);
+    expect((await post("/login", { email: "user20@example.com" }, fromIp("203.0.113.10"))).status).toBe(303);
   });
 
   it("stops the 31st verification attempt from one IP within 10 minutes", async () => {
@@ -159,31 +228,31 @@ describe("an owner's own browser still gets a sign-in email", () => {
     const owner = await ownersBrowser();
     // The owner's first sign-in came from a browser nobody knew yet: one of the five strangers' emails.
     for (let i = 0; i < 4; i++) {
-      expect((await post("/login", { email: "ada@example.com" }, fromIp(`198.51.100.${i + 1}`))).status).toBe(200);
+      expect((await post("/login", { email: "ada@example.com" }, fromIp(`198.51.100.${i + 1}`))).status).toBe(303);
       await letTimePass(60);
     }
     expect((await post("/login", { email: "ada@example.com" }, fromIp("198.51.100.9"))).status).toBe(429);
 
     const mailsBefore = (await mailsTo("ada@example.com")).length;
-    expect((await owner.post("/login", { email: "ada@example.com" })).status).toBe(200);
+    expect((await owner.post("/login", { email: "ada@example.com" })).status).toBe(303);
     expect(await mailsTo("ada@example.com")).toHaveLength(mailsBefore + 1);
   });
 
   it("never lets a stranger's request retire the link a known browser asked for", async () => {
     const owner = await ownersBrowser();
-    expect((await owner.post("/login", { email: "ada@example.com" })).status).toBe(200);
+    expect((await owner.post("/login", { email: "ada@example.com" })).status).toBe(303);
     const ownersToken = tokenIn(await lastMailTo("ada@example.com"));
     // A stranger asks right away: a pool of its own, so it is sent, but it can't supersede the owner's.
-    expect((await post("/login", { email: "ada@example.com" }, fromIp("198.51.100.7"))).status).toBe(200);
+    expect((await post("/login", { email: "ada@example.com" }, fromIp("198.51.100.7"))).status).toBe(303);
     expect(tokenIn(await lastMailTo("ada@example.com"))).not.toBe(ownersToken);
     expect((await owner.post("/auth/verify", { token: ownersToken })).status).toBe(303);
   });
 
   it("lets the owner's newer email retire a stranger's", async () => {
     const owner = await ownersBrowser();
-    expect((await post("/login", { email: "ada@example.com" }, fromIp("198.51.100.7"))).status).toBe(200);
+    expect((await post("/login", { email: "ada@example.com" }, fromIp("198.51.100.7"))).status).toBe(303);
     const strangersToken = tokenIn(await lastMailTo("ada@example.com"));
-    expect((await owner.post("/login", { email: "ada@example.com" })).status).toBe(200);
+    expect((await owner.post("/login", { email: "ada@example.com" })).status).toBe(303);
     const refused = await post("/auth/verify", { token: strangersToken });
     expect(refused.status).toBe(410);
   });
@@ -203,18 +272,19 @@ describe("the deployment-wide hourly email budget (LIMIT_GLOBAL_SENDS, exact in 
 
     const send = (email: string, ip: string) => fetchWithEnv(formPost("/login", { email }, ip), TIGHT);
     // Within the budget: new addresses get their email.
-    expect((await send("new1@example.com", "198.51.100.1")).status).toBe(200);
-    expect((await send("new2@example.com", "198.51.100.2")).status).toBe(200);
+    expect((await send("new1@example.com", "198.51.100.1")).status).toBe(303);
+    expect((await send("new2@example.com", "198.51.100.2")).status).toBe(303);
     expect(await mailsTo("new2@example.com")).toHaveLength(1);
     // Past it: a new address gets the same page, and no email…
     const paused = await send("new3@example.com", "198.51.100.3");
-    expect(paused.status).toBe(200);
-    expect(await paused.text()).toContain("Check your email");
+    expect(paused.status).toBe(303);
+    expect(sentStateIn(paused)).toMatchObject({ email: "new3@example.com", justSent: false });
+    expect(await (await followToSentPage(paused)).text()).toContain("We sent a sign-in link and code to");
     expect(await mailsTo("new3@example.com")).toHaveLength(0);
     // …while existing accounts still get theirs, up to twice the budget.
-    expect((await send("known@example.com", "198.51.100.4")).status).toBe(200);
+    expect((await send("known@example.com", "198.51.100.4")).status).toBe(303);
     expect(await mailsTo("known@example.com")).toHaveLength(2);
-    expect((await send("owner@example.com", "198.51.100.5")).status).toBe(200);
+    expect((await send("owner@example.com", "198.51.100.5")).status).toBe(303);
     expect(await env.DB.prepare("SELECT sent FROM send_budget").first("sent")).toBe(4);
     // Past twice the budget only a browser the account knows is served; the answer names no account.
     await letTimePass(31);
@@ -224,7 +294,7 @@ describe("the deployment-wide hourly email budget (LIMIT_GLOBAL_SENDS, exact in 
     expect(refusedNew.status).toBe(429);
     expect(await refusedKnown.text()).toContain("Too many sign-in emails were requested");
     const mailsBefore = (await mailsTo("owner@example.com")).length;
-    expect((await owner.post("/login", { email: "owner@example.com" })).status).toBe(200);
+    expect((await owner.post("/login", { email: "owner@example.com" })).status).toBe(303);
     expect(await mailsTo("owner@example.com")).toHaveLength(mailsBefore + 1);
   });
 });
@@ -232,7 +302,7 @@ describe("the deployment-wide hourly email budget (LIMIT_GLOBAL_SENDS, exact in 
 describe("refusals stay cheap", () => {
   it("records a limit hit once per client and window, however many requests it refuses", async () => {
     const tight = { LIMIT_IP_SENDS: "1/3600" };
-    expect((await fetchWithEnv(formPost("/login", { email: "a0@example.com" }, "203.0.113.50"), tight)).status).toBe(200);
+    expect((await fetchWithEnv(formPost("/login", { email: "a0@example.com" }, "203.0.113.50"), tight)).status).toBe(303);
     for (let i = 1; i <= 60; i++) {
       expect((await fetchWithEnv(formPost("/login", { email: `a${i}@example.com` }, "203.0.113.50"), tight)).status).toBe(429);
     }
@@ -269,8 +339,8 @@ describe("sign-up off gives no timing tell", () => {
     const settings = { ALLOW_SIGNUP: "false", BENCH_COUNT_QUERIES: "true" };
     const known = await fetchWithEnv(formPost("/login", { email: "known@example.com" }, "203.0.113.60"), settings);
     const unknown = await fetchWithEnv(formPost("/login", { email: "nobody@example.com" }, "203.0.113.61"), settings);
-    expect(known.status).toBe(200);
-    expect(unknown.status).toBe(200);
+    expect(known.status).toBe(303);
+    expect(unknown.status).toBe(303);
     expect(known.headers.get("X-D1-Queries")).not.toBeNull();
     expect(unknown.headers.get("X-D1-Queries")).toBe(known.headers.get("X-D1-Queries"));
     expect(await mailsTo("known@example.com")).toHaveLength(2);

@@ -166,7 +166,7 @@ describe("changes that need a recent sign-in", () => {
     await letTimePass(31);
     const signInBrowser = new Browser();
     signInBrowser.env = { LIMIT_CODE_FAILURES: "2/3600" };
-    expect((await signInBrowser.post("/login", { email: EMAIL })).status).toBe(200);
+    expect((await signInBrowser.post("/login", { email: EMAIL })).status).toBe(303);
     const code = (await lastMailTo(EMAIL)).text.match(/code on the sign-in page: (\d{6})/)![1]!;
     const refused = await signInBrowser.post("/auth/code", { email: EMAIL, code });
     expect(refused.status).toBe(429);
@@ -187,7 +187,7 @@ describe("changes that need a recent sign-in", () => {
     }
     // A sign-in email's code for the same address is for signing in, not for confirming.
     await letTimePass(31);
-    expect((await new Browser().post("/login", { email: EMAIL })).status).toBe(200);
+    expect((await new Browser().post("/login", { email: EMAIL })).status).toBe(303);
     const signInCode = (await mailsTo(EMAIL)).find((m) => m.subject.includes("sign-in link"))!.text.match(/sign-in page: (\d{6})/)![1]!;
     if (signInCode !== (await stepUpCode())) {
       expect((await browser.post("/account/confirm", { intent: "verify", code: signInCode, next: "/account" })).status).toBe(400);

@@ -37,7 +37,11 @@ export interface IssuedToken {
   deliverable: boolean;
 }
 
-export type IssueResult = { ok: true; issued: IssuedToken } | { ok: false; retryAfterSeconds: number };
+/**
+ * Refused: when to try again, and whether only the per-address spacing stood in the way (an email went
+ * to this address moments ago, so the person most likely just has to wait for it).
+ */
+export type IssueResult = { ok: true; issued: IssuedToken } | { ok: false; retryAfterSeconds: number; justSent: boolean };
 
 export interface IssueInput {
   email: string;
@@ -98,15 +102,16 @@ export async function issueEmailToken(deps: Pick<AuthDeps, "db" | "config" | "no
   }
 
   // Refused: when will the limits next allow an email to this address from this browser?
-  let retryAt = now.getTime();
   const overBudget = globalBudget && (await db.get<{ over: number }>(sql`SELECT ${knownDevice} = 0 AND ${sentInWindow(window)} >= ${2 * globalSends.limit} AS over`));
-  if (overBudget && overBudget.over) retryAt = window + globalSends.windowMs;
+  const budgetAt = overBudget && overBudget.over ? window + globalSends.windowMs : 0;
   const times = await recentTokenTimes(db, { email, purpose, knownDevice, since: new Date(now.getTime() - emailSends.windowMs) });
   const newest = times[0]?.created_at;
-  if (newest !== undefined) retryAt = Math.max(retryAt, newest + emailSendIntervalMs);
+  const spacingAt = newest === undefined ? 0 : newest + emailSendIntervalMs;
   const oldestCounted = times[emailSends.limit - 1]?.created_at;
-  if (oldestCounted !== undefined) retryAt = Math.max(retryAt, oldestCounted + emailSends.windowMs);
-  return { ok: false, retryAfterSeconds: retryAfterSeconds(retryAt, now) };
+  const hourlyAt = oldestCounted === undefined ? 0 : oldestCounted + emailSends.windowMs;
+  const retryAt = Math.max(now.getTime(), budgetAt, spacingAt, hourlyAt);
+  const justSent = spacingAt > now.getTime() && budgetAt <= now.getTime() && hourlyAt <= now.getTime();
+  return { ok: false, retryAfterSeconds: retryAfterSeconds(retryAt, now), justSent };
 }
 
 /**

@@ -32,7 +32,10 @@ import {
   type TokenProblem,
 } from "./verification-tokens.server";
 
-export type SendResult = { ok: true } | RateLimited | { ok: false; reason: "mail-failed" };
+export type SendResult =
+  | { ok: true }
+  | (RateLimited & { justSent?: boolean })
+  | { ok: false; reason: "mail-failed" };
 
 /**
  * Sends the sign-in email (link + code). Known and unknown addresses do the same D1 work before the
@@ -57,7 +60,7 @@ export async function requestSignInEmail(
   });
   if (!result.ok) {
     recordLimitHit(deps, { limit: "email-sends", subject: email, windowMs: config.limits.emailSends.windowMs, email, client });
-    return { ok: false, reason: "rate-limited", retryAfterSeconds: result.retryAfterSeconds };
+    return { ok: false, reason: "rate-limited", retryAfterSeconds: result.retryAfterSeconds, justSent: result.justSent };
   }
   const { issued } = result;
   // Built from the configured origin, never from the request's Host (EM-4): a spoofed Host header

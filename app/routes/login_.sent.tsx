@@ -1,7 +1,8 @@
 import { redirect, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useLoaderData, useNavigation } from "@remix-run/react";
 import { CHECK_EMAIL } from "~/auth/messages";
-import { readSentState } from "~/auth/email/sent-cookie.server";
+import { readSentState, serializeExpiredSentCookie } from "~/auth/email/sent-cookie.server";
+import { getSignedIn } from "~/auth/session/signed-in.server";
 import { CardPage } from "~/components/card-page";
 import { CodeForm } from "~/components/code-form";
 import { maskEmail } from "~/lib/email-address";
@@ -14,6 +15,13 @@ export const meta: MetaFunction = ({ matches }) => [{ title: pageTitle(matches, 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const sent = await readSentState(request, context.config);
   if (!sent) throw redirect("/login", { status: 303 });
+  // Signed in since (back after typing the code): the code box has done its job; go where it led.
+  if (await getSignedIn(request, context)) {
+    throw redirect(sent.redirectTo ?? DEFAULT_REDIRECT, {
+      status: 303,
+      headers: { "Set-Cookie": await serializeExpiredSentCookie(context.config) },
+    });
+  }
   const now = context.now().getTime();
   return {
     maskedEmail: maskEmail(sent.email),

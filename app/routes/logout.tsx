@@ -1,5 +1,6 @@
 import { redirect, type ActionFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link } from "@remix-run/react";
+import { serializeExpiredSentCookie } from "~/auth/email/sent-cookie.server";
 import { readSessionToken, serializeExpiredSessionCookie } from "~/auth/session/cookies.server";
 import { signOut } from "~/auth/session/signed-in.server";
 import { CardPage } from "~/components/card-page";
@@ -11,10 +12,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const token = await readSessionToken(request, context.config);
   if (token) await signOut(context, { token, client: context.client });
   // The sign-in page says so ("You're signed out on this device").
-  return redirect("/login?signedOut=1", {
-    status: 303,
-    headers: { "Set-Cookie": await serializeExpiredSessionCookie(context.config) },
-  });
+  // A "check your email" page left from signing in goes too: nothing of this visit stays behind.
+  const headers = new Headers();
+  headers.append("Set-Cookie", await serializeExpiredSessionCookie(context.config));
+  headers.append("Set-Cookie", await serializeExpiredSentCookie(context.config));
+  return redirect("/login?signedOut=1", { status: 303, headers });
 }
 
 // A GET never signs out (a link or an <img> could trigger it); it offers the button instead.

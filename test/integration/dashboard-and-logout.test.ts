@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { count, get, post, signIn } from "../helpers/app";
+import { codeIn, count, get, lastMailTo, letTimePass, post, signIn } from "../helpers/app";
+import { Browser } from "../helpers/browser";
 
 describe("GET /dashboard", () => {
   it("sends a signed-out visitor to sign in and back", async () => {
@@ -130,5 +131,34 @@ describe("a protected page that sends you to sign in", () => {
     const html = await (await get(sentAway.headers.get("Location")!)).text();
     expect(html).toContain(`<h1`);
     expect(html).toContain(heading);
+  });
+});
+
+describe("the check-your-email page after it has done its job", () => {
+  it("sends a browser that has signed in since (back after typing the code) on to where it was going", async () => {
+    const browser = new Browser();
+    await letTimePass(31);
+    expect((await browser.post("/login", { email: "ada@example.com", redirectTo: "/account" })).headers.get("Location")).toBe("/login/sent");
+    expect(browser.cookies.has("__Host-latchkey_sent")).toBe(true);
+    const signedIn = await browser.post("/auth/code", { code: codeIn(await lastMailTo("ada@example.com")) });
+    expect(signedIn.headers.get("Location")).toBe("/account");
+
+    const back = await browser.get("/login/sent");
+    expect(back.status).toBe(303);
+    expect(back.headers.get("Location")).toBe("/account");
+    expect(browser.cookies.has("__Host-latchkey_sent")).toBe(false);
+  });
+
+  it("is forgotten at sign-out, so the next visitor of this browser doesn't see it", async () => {
+    const browser = new Browser();
+    await letTimePass(31);
+    await browser.post("/login", { email: "ada@example.com" });
+    await browser.post("/auth/code", { code: codeIn(await lastMailTo("ada@example.com")) });
+    expect(browser.cookies.has("__Host-latchkey_sent")).toBe(true);
+
+    const signedOut = await browser.post("/logout", {});
+    expect(signedOut.headers.get("Location")).toBe("/login?signedOut=1");
+    expect(browser.cookies.has("__Host-latchkey_sent")).toBe(false);
+    expect((await browser.get("/login/sent")).headers.get("Location")).toBe("/login");
   });
 });

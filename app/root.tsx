@@ -20,8 +20,9 @@ import { passkeyOfferSeen } from "~/auth/passkeys/cookies.server";
 import { shouldOfferPasskey } from "~/auth/passkeys/offer";
 import "~/styles/app.css";
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [
-  { title: data?.brand.name ?? "Latchkey" },
+export const meta: MetaFunction<typeof loader> = ({ data, error }) => [
+  // An error page (404, 503, …) is titled by what went wrong, like every other page.
+  { title: errorTitle(error) ? `${errorTitle(error)} · ${data?.brand.name ?? "Latchkey"}` : (data?.brand.name ?? "Latchkey") },
   { name: "description", content: "Passwordless sign-in you own, at the edge." },
 ];
 
@@ -86,6 +87,11 @@ export function Layout({ children }: { children: ReactNode }) {
 
 export default function App() {
   return <Outlet />;
+}
+
+function errorTitle(error: unknown): string | null {
+  if (error === undefined) return null;
+  return isRouteErrorResponse(error) ? (ERROR_PAGES[error.status]?.title ?? UNEXPECTED_ERROR.title) : UNEXPECTED_ERROR.title;
 }
 
 export function ErrorBoundary() {

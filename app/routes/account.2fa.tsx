@@ -9,10 +9,11 @@ import { readForm } from "~/lib/form.server";
 import { passThroughRetryAfter } from "~/lib/route-headers";
 import { CardPage } from "~/components/card-page";
 import { tooManyRequests } from "~/lib/route-answers.server";
+import { pageTitle } from "~/lib/page-title";
 
 export const headers = passThroughRetryAfter;
 
-export const meta: MetaFunction = () => [{ title: "Set up two-factor authentication · Latchkey" }];
+export const meta: MetaFunction = ({ matches }) => [{ title: pageTitle(matches, "Set up two-factor authentication") }];
 
 /** The secret is as sensitive as the change it makes: only a recently signed-in session sees or confirms it. */
 const RETURN_TO = "/account#two-factor";

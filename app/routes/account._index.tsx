@@ -12,8 +12,9 @@ import { LocalTime } from "~/components/local-time";
 import { LinkedIdentities } from "~/components/linked-identities";
 import { revokeAppAccess } from "~/provider/consents.server";
 import { ConnectedApps } from "~/components/connected-apps";
+import { pageTitle } from "~/lib/page-title";
 
-export const meta: MetaFunction = () => [{ title: "Account & security · Latchkey" }];
+export const meta: MetaFunction = ({ matches }) => [{ title: pageTitle(matches, "Account & security") }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user, session } = await requireSignedIn(request, context);

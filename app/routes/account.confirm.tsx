@@ -25,10 +25,11 @@ import { CardPage } from "~/components/card-page";
 import { PasskeyStepUp } from "~/components/passkeys";
 import { countPasskeys } from "~/auth/passkeys/statements.server";
 import { tooManyRequests } from "~/lib/route-answers.server";
+import { pageTitle } from "~/lib/page-title";
 
 export const headers = passThroughRetryAfter;
 
-export const meta: MetaFunction = () => [{ title: "Confirm it's you · Latchkey" }];
+export const meta: MetaFunction = ({ matches }) => [{ title: pageTitle(matches, "Confirm it's you") }];
 
 /** After a successful confirmation: on with the change it was for, or back to where it was asked for. */
 async function confirmed(context: ActionFunctionArgs["context"], form: FormData, user: { id: string; email: string }): Promise<never> {

@@ -7,8 +7,9 @@ import { serializeExpiredSessionCookie } from "~/auth/session/cookies.server";
 import { Field } from "~/components/field";
 import { readForm } from "~/lib/form.server";
 import { CardPage } from "~/components/card-page";
+import { pageTitle } from "~/lib/page-title";
 
-export const meta: MetaFunction = () => [{ title: "Delete account · Latchkey" }];
+export const meta: MetaFunction = ({ matches }) => [{ title: pageTitle(matches, "Delete account") }];
 
 const HERE = "/account/delete";
 

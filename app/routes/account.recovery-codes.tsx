@@ -4,8 +4,9 @@ import { requireRecentAuthentication } from "~/auth/guards.server";
 import { requireSignedIn } from "~/auth/session/signed-in.server";
 import { getTwoFactorStatus, regenerateRecoveryCodes } from "~/auth/two-factor/enrollment.server";
 import { RecoveryCodes } from "~/components/recovery-codes";
+import { pageTitle } from "~/lib/page-title";
 
-export const meta: MetaFunction = () => [{ title: "New recovery codes · Latchkey" }];
+export const meta: MetaFunction = ({ matches }) => [{ title: pageTitle(matches, "New recovery codes") }];
 
 const HERE = "/account/recovery-codes";
 

@@ -11,10 +11,11 @@ import { readForm } from "~/lib/form.server";
 import { passThroughRetryAfter } from "~/lib/route-headers";
 import { CardPage } from "~/components/card-page";
 import { tooManyRequests } from "~/lib/route-answers.server";
+import { pageTitle } from "~/lib/page-title";
 
 export const headers = passThroughRetryAfter;
 
-export const meta: MetaFunction = () => [{ title: "Two-factor authentication · Latchkey" }];
+export const meta: MetaFunction = ({ matches }) => [{ title: pageTitle(matches, "Two-factor authentication") }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const pending = await findPendingSignIn(context, await readPendingToken(request, context.config));

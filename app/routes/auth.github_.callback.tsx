@@ -5,9 +5,10 @@ import { GITHUB_PROBLEMS } from "~/auth/messages";
 import { answerProviderCallback, providerCallbackHeaders } from "~/auth/provider-callback.server";
 import { readSessionToken } from "~/auth/session/cookies.server";
 import { ProviderProblemPage } from "~/components/provider-problem";
+import { pageTitle } from "~/lib/page-title";
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [
-  { title: `${data ? GITHUB_PROBLEMS[data.reason].title : "GitHub sign-in"} · Latchkey` },
+export const meta: MetaFunction<typeof loader> = ({ data, matches }) => [
+  { title: pageTitle(matches, data ? GITHUB_PROBLEMS[data.reason].title : "GitHub sign-in") },
 ];
 
 export const headers = providerCallbackHeaders;

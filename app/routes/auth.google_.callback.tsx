@@ -5,9 +5,10 @@ import { GOOGLE_PROBLEMS } from "~/auth/messages";
 import { answerProviderCallback, providerCallbackHeaders } from "~/auth/provider-callback.server";
 import { readSessionToken } from "~/auth/session/cookies.server";
 import { ProviderProblemPage } from "~/components/provider-problem";
+import { pageTitle } from "~/lib/page-title";
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [
-  { title: `${data ? GOOGLE_PROBLEMS[data.reason].title : "Google sign-in"} · Latchkey` },
+export const meta: MetaFunction<typeof loader> = ({ data, matches }) => [
+  { title: pageTitle(matches, data ? GOOGLE_PROBLEMS[data.reason].title : "Google sign-in") },
 ];
 
 export const headers = providerCallbackHeaders;

@@ -10,10 +10,11 @@ import { ProviderProblemPage } from "~/components/provider-problem";
 import { readForm } from "~/lib/form.server";
 import { passThroughRetryAfter } from "~/lib/route-headers";
 import { tooManyRequests } from "~/lib/route-answers.server";
+import { pageTitle } from "~/lib/page-title";
 
 export const headers = passThroughRetryAfter;
 
-export const meta: MetaFunction<unknown, never> = () => [{ title: "Google sign-in · Latchkey" }];
+export const meta: MetaFunction<unknown, never> = ({ matches }) => [{ title: pageTitle(matches, "Google sign-in") }];
 
 /** Nothing happens on a GET (One Tap only ever posts here); the page points to the sign-in page. */
 export function loader() {

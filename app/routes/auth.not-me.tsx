@@ -14,8 +14,9 @@ import { NOT_ME_DONE, NOT_ME_PROBLEMS } from "~/auth/messages";
 import { maskEmail } from "~/lib/email-address";
 import { readForm } from "~/lib/form.server";
 import { CardPage } from "~/components/card-page";
+import { pageTitle } from "~/lib/page-title";
 
-export const meta: MetaFunction = () => [{ title: "Sign out everywhere · Latchkey" }];
+export const meta: MetaFunction = ({ matches }) => [{ title: pageTitle(matches, "Sign out everywhere") }];
 
 // The URL carries a secret: never leak it to another site through Referer. Keep the action's cookie.
 export const headers: HeadersFunction = ({ actionHeaders }) => {

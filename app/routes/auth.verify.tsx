@@ -17,8 +17,11 @@ import { passThroughRetryAfter } from "~/lib/route-headers";
 import { isPersonStartedNavigation } from "~/lib/fetch-metadata";
 import { CardPage } from "~/components/card-page";
 import { tooManyRequests } from "~/lib/route-answers.server";
+import { pageTitle } from "~/lib/page-title";
 
-export const meta: MetaFunction = () => [{ title: "Confirm sign-in · Latchkey" }];
+export const meta: MetaFunction<typeof loader> = ({ data, matches }) => [
+  { title: pageTitle(matches, data?.state === "problem" ? LINK_PROBLEMS[data.reason].title : "Confirm sign-in") },
+];
 
 // The URL carries a secret: never leak it to another site through Referer.
 export const headers: HeadersFunction = (args) => {

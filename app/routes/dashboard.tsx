@@ -3,8 +3,9 @@ import { Form, useLoaderData, useNavigation } from "@remix-run/react";
 import { requireSignedIn } from "~/auth/session/signed-in.server";
 import { LocalTime } from "~/components/local-time";
 import { CardPage } from "~/components/card-page";
+import { pageTitle } from "~/lib/page-title";
 
-export const meta: MetaFunction = () => [{ title: "Dashboard · Latchkey" }];
+export const meta: MetaFunction = ({ matches }) => [{ title: pageTitle(matches, "Dashboard") }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user, session, github } = await requireSignedIn(request, context);

@@ -1,8 +1,9 @@
 import type { MetaFunction } from "@remix-run/cloudflare";
 import { Link } from "@remix-run/react";
 import { CardPage } from "~/components/card-page";
+import { pageTitle } from "~/lib/page-title";
 
-export const meta: MetaFunction = () => [{ title: "Account deleted · Latchkey" }];
+export const meta: MetaFunction = ({ matches }) => [{ title: pageTitle(matches, "Account deleted") }];
 
 export default function Goodbye() {
   return (

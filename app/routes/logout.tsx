@@ -4,8 +4,9 @@ import { serializeExpiredSentCookie } from "~/auth/email/sent-cookie.server";
 import { readSessionToken, serializeExpiredSessionCookie } from "~/auth/session/cookies.server";
 import { signOut } from "~/auth/session/signed-in.server";
 import { CardPage } from "~/components/card-page";
+import { pageTitle } from "~/lib/page-title";
 
-export const meta: MetaFunction = () => [{ title: "Sign out · Latchkey" }];
+export const meta: MetaFunction = ({ matches }) => [{ title: pageTitle(matches, "Sign out") }];
 
 /** Sign-out ends the session on the server (SES-3): a copied cookie stops working too. */
 export async function action({ request, context }: ActionFunctionArgs) {

@@ -6,9 +6,12 @@ import { AUTHORIZE_PROBLEMS } from "~/auth/messages";
 import { getSignedIn } from "~/auth/session/signed-in.server";
 import { CardPage } from "~/components/card-page";
 import { ContinueToApp, continueMeta } from "~/components/continue-to-app";
+import { pageTitle } from "~/lib/page-title";
 
-export const meta: MetaFunction<typeof loader> = ({ data }) =>
-  data?.kind === "continue" ? [{ title: "Returning to the app · Latchkey" }, continueMeta(data.location)] : [{ title: "Sign in to an app · Latchkey" }];
+export const meta: MetaFunction<typeof loader> = ({ data, matches }) =>
+  data?.kind === "continue"
+    ? [{ title: pageTitle(matches, "Returning to the app") }, continueMeta(data.location)]
+    : [{ title: pageTitle(matches, "Sign in to an app") }];
 
 // The URL and the way back carry the app's state and our code: never hand them on through Referer.
 export const headers: HeadersFunction = () => ({ "Referrer-Policy": "no-referrer" });

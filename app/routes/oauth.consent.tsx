@@ -6,9 +6,10 @@ import { CONSENT_EXPIRED } from "~/auth/messages";
 import { requireSignedIn } from "~/auth/session/signed-in.server";
 import { readForm } from "~/lib/form.server";
 import { CardPage } from "~/components/card-page";
+import { pageTitle } from "~/lib/page-title";
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [
-  { title: data?.ok ? `Allow ${data.clientName}? · Latchkey` : "Sign in to an app · Latchkey" },
+export const meta: MetaFunction<typeof loader> = ({ data, matches }) => [
+  { title: pageTitle(matches, data?.ok ? `Allow ${data.clientName}?` : "Sign in to an app") },
 ];
 
 export const headers: HeadersFunction = () => ({ "Referrer-Policy": "no-referrer" });

@@ -7,9 +7,12 @@ import { getSignedIn, signOut } from "~/auth/session/signed-in.server";
 import { readSessionToken, serializeExpiredSessionCookie } from "~/auth/session/cookies.server";
 import { CardPage } from "~/components/card-page";
 import { ContinueToApp, continueMeta } from "~/components/continue-to-app";
+import { pageTitle } from "~/lib/page-title";
 
-export const meta: MetaFunction<typeof loader> = ({ data }) =>
-  data?.kind === "continue" ? [{ title: "Returning to the app · Latchkey" }, continueMeta(data.location)] : [{ title: "Sign out · Latchkey" }];
+export const meta: MetaFunction<typeof loader> = ({ data, matches }) =>
+  data?.kind === "continue"
+    ? [{ title: pageTitle(matches, "Returning to the app") }, continueMeta(data.location)]
+    : [{ title: pageTitle(matches, "Sign out") }];
 
 // The query carries an ID token: never hand it on through Referer.
 export const headers: HeadersFunction = () => ({ "Referrer-Policy": "no-referrer" });

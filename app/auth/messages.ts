@@ -3,10 +3,9 @@
  * note 5): refusals, problem pages, confirmations and notices, whether an action returns them or a page
  * picks them by reason. One place, so the same situation reads the same on every page. Pages keep their
  * own headings, explanations and button labels; emails keep theirs in app/emails/; passkey ceremonies
- * have theirs in passkeys/messages.ts (the JSON routes and the browser share them).
+ * have theirs in passkeys/messages.ts (the JSON routes and the browser share them), and the OpenID provider's
+ * pages theirs in provider/messages.ts.
  */
-import type { AuthorizePageProblem } from "~/provider/authorize.server";
-import type { LogoutProblem } from "~/provider/logout.server";
 import type { GitHubProblem } from "~/auth/github/sign-in.server";
 import type { GoogleProblem } from "./google/sign-in.server";
 import type { TokenProblem } from "~/auth/email/verification-tokens.server";
@@ -226,41 +225,6 @@ export const GOOGLE_PROBLEMS: Record<Exclude<GoogleProblem, "cancelled"> | "rate
     title: "Your Google account's email isn't verified",
     message: "Latchkey signs you in by your verified email address, and Google didn't confirm the address of this Google account. Verify it in your Google Account, then start again, or sign in with your email instead.",
   },
-};
-
-// --- signing in to other apps (Latchkey as an OpenID provider) -----------------------------------------
-
-/** Why an app's sign-in request can't be answered safely: a page, never a redirect (OP-2). */
-export const AUTHORIZE_PROBLEMS: Record<AuthorizePageProblem, { title: string; message: string }> = {
-  "missing-client": {
-    title: "This sign-in link is incomplete",
-    message: "The app that sent you here didn't say who it is (client_id is missing). Go back to the app and try again; if it keeps happening, tell whoever runs it.",
-  },
-  "unknown-client": {
-    title: "This app isn't known here",
-    message: "The app that sent you here isn't registered with this Latchkey, or it has been disabled. Go back to the app; if it keeps happening, tell whoever runs it.",
-  },
-  "missing-redirect-uri": {
-    title: "This sign-in link is incomplete",
-    message: "The app didn't say where to send you back (redirect_uri is missing), so we can't continue. Go back to the app and try again.",
-  },
-  "unregistered-redirect-uri": {
-    title: "We can't send you back to that address",
-    message: "The app asked us to send you to an address it hasn't registered (redirect_uri), so we won't. Nothing was shared. Go back to the app; if it keeps happening, tell whoever runs it.",
-  },
-  "expired-request": {
-    title: "This sign-in took too long",
-    message: "The app's request has expired or was already completed. Go back to the app and sign in again.",
-  },
-};
-
-export const CONSENT_EXPIRED = "This request has expired or was already answered. Go back to the app and sign in again.";
-
-export const LOGOUT_PROBLEMS: Record<LogoutProblem, string> = {
-  "invalid-id-token-hint": "The app's sign-out request couldn't be verified, so we won't send you anywhere afterwards.",
-  "client-mismatch": "The app's sign-out request names two different apps, so we won't send you anywhere afterwards.",
-  "unidentified-client": "The app didn't say who it is, so we won't send you anywhere afterwards.",
-  "unregistered-post-logout-uri": "The app asked to send you to an address it hasn't registered, so we won't.",
 };
 
 // --- error pages ---------------------------------------------------------------------------------------

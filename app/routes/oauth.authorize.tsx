@@ -2,7 +2,7 @@ import { data, redirect, type HeadersFunction, type LoaderFunctionArgs, type Met
 import { Link, useLoaderData } from "@remix-run/react";
 import { authorize } from "~/provider/authorize.server";
 import { sendToApp } from "~/provider/to-app.server";
-import { AUTHORIZE_PROBLEMS } from "~/auth/messages";
+import { AUTHORIZE_PROBLEMS } from "~/provider/messages";
 import { getSignedIn } from "~/auth/session/signed-in.server";
 import { CardPage } from "~/components/card-page";
 import { ContinueToApp, continueMeta } from "~/components/continue-to-app";

@@ -2,7 +2,7 @@ import { data, redirect, type ActionFunctionArgs, type HeadersFunction, type Loa
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { answerConsent, loadConsentRequest } from "~/provider/consents.server";
 import { SCOPE_WORDS } from "~/provider/claims";
-import { CONSENT_EXPIRED } from "~/auth/messages";
+import { CONSENT_EXPIRED } from "~/provider/messages";
 import { requireSignedIn } from "~/auth/session/signed-in.server";
 import { readForm } from "~/lib/form.server";
 import { CardPage } from "~/components/card-page";

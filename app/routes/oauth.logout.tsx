@@ -2,7 +2,7 @@ import { data, redirect, type ActionFunctionArgs, type HeadersFunction, type Loa
 import { Form, Link, useLoaderData, useLocation, useNavigation } from "@remix-run/react";
 import { inspectLogoutRequest } from "~/provider/logout.server";
 import { sendToApp } from "~/provider/to-app.server";
-import { LOGOUT_PROBLEMS } from "~/auth/messages";
+import { LOGOUT_PROBLEMS } from "~/provider/messages";
 import { getSignedIn, signOut } from "~/auth/session/signed-in.server";
 import { readSessionToken, serializeExpiredSessionCookie } from "~/auth/session/cookies.server";
 import { CardPage } from "~/components/card-page";

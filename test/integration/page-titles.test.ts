@@ -28,7 +28,8 @@ describe("page titles", () => {
   });
 
   it("uses the team's product name, on error pages too", async () => {
-    const branded = { BRAND_NAME: "Acme ID" };
+    // BRAND_* are optional vars, absent from wrangler.toml and so from the generated Env type.
+    const branded = { BRAND_NAME: "Acme ID" } as unknown as Partial<Record<keyof Env, unknown>>;
     expect(await titleOf(await fetchWithEnv(new Request(url("/nope")), branded))).toBe("Page not found · Acme ID");
     expect(await titleOf(await fetchWithEnv(new Request(url("/auth/verify?token=x")), branded))).toBe("This sign-in link isn't valid · Acme ID");
   });

@@ -52,10 +52,11 @@ export function Layout({ children }: { children: ReactNode }) {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="color-scheme" content="light dark" />
         <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
-        {/* The deployment's accent colour and font (BRAND_* vars), after the app's own stylesheet. */}
-        <link rel="stylesheet" href="/theme.css" />
         <Meta />
         <Links />
+        {/* The deployment's accent colour and font (BRAND_* vars): after the app's own stylesheet, so its
+            custom properties win over app.css's defaults. */}
+        <link rel="stylesheet" href="/theme.css" />
       </head>
       <body>
         <a className="skip-link" href="#main">

@@ -100,7 +100,7 @@ for (const [device, viewport] of [
   ["phone", { width: 375, height: 740 }],
   ["desktop", { width: 1280, height: 800 }],
 ] as const) {
-  test(`the login page shows GitHub and Google the same way on a ${device}`, async ({ page }, info) => {
+  test(`the login page shows GitHub and Google (and passkeys) the same way on a ${device}`, async ({ page, javaScriptEnabled }, info) => {
     await page.setViewportSize(viewport);
     await page.goto("/login");
     const github = await page.getByRole("link", { name: "Continue with GitHub" }).boundingBox();
@@ -113,8 +113,15 @@ for (const [device, viewport] of [
     expect(email!.width).toBe(github!.width);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
-    // Both marks are drawn inline (no image requests, nothing for the CSP to block).
-    await expect(page.locator(".provider-button svg")).toHaveCount(2);
+    // With JavaScript the passkey button joins them, in the same shape.
+    if (javaScriptEnabled !== false) {
+      const passkey = page.getByRole("button", { name: "Sign in with a passkey" });
+      await expect(passkey).toBeVisible();
+      const box = await passkey.boundingBox();
+      expect([box!.x, box!.width, box!.height]).toEqual([github!.x, github!.width, github!.height]);
+    }
+    // Every mark is drawn inline (no image requests, nothing for the CSP to block).
+    await expect(page.locator(".provider-button svg")).toHaveCount(javaScriptEnabled === false ? 2 : 3);
     await page.screenshot({ path: `${SCREENSHOTS}/${info.project.name}-login-providers-${device}.png`, fullPage: true });
   });
 }

@@ -10,10 +10,7 @@
  */
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { createRequestHandler, type AppLoadContext, type ServerBuild } from "@remix-run/cloudflare";
-// Produced by `remix vite:build` (npm run build); has no type declarations of its own.
-// @ts-ignore -- missing until the first build, and untyped after it
-import * as remixBuild from "../build/server/index.js";
+import { createRequestHandler, type AppLoadContext } from "@remix-run/cloudflare";
 import { readClientInfo } from "~/lib/client-info.server";
 import { createDb, type Database } from "~/lib/db.server";
 import { readConfig, type AppConfig } from "~/lib/env.server";
@@ -25,6 +22,7 @@ import { requestIds } from "./worker/middleware/request-id";
 import { sameOriginPosts } from "./worker/middleware/same-origin-posts";
 import { formBodies } from "./worker/middleware/form-bodies";
 import { renderStatusPage, type StatusPage } from "./worker/status-page";
+import { build, stylesheet } from "./worker/remix-build";
 import { purgeExpiredRows, rotateKeysIfDue } from "./worker/purge";
 import { passkeyRoutes } from "./auth/passkeys/routes";
 import { oidcProvider } from "./provider/app";
@@ -62,10 +60,7 @@ export interface WorkerOptions {
   inlineStylePaths?: string[];
 }
 
-const build = remixBuild as unknown as ServerBuild;
 const handleRemixRequest = createRequestHandler(build);
-/** The app's stylesheet, for the pages the Worker renders itself (status pages, dev tools). */
-export const stylesheet: string | undefined = build.assets.routes.root?.css?.[0];
 
 function statusPage(c: Context<WorkerEnv>, page: Omit<StatusPage, "stylesheet" | "requestId">) {
   const body = renderStatusPage({ ...page, stylesheet, requestId: c.get("requestId") });

@@ -5,7 +5,11 @@ import { isbot } from "isbot";
 import { renderToReadableStream } from "react-dom/server";
 import { NonceContext } from "~/components/nonce";
 
-const ABORT_DELAY_MS = 5000;
+/**
+ * How long data streamed with the page (single fetch's turbo-stream) may take before Remix gives up on
+ * it; React's render is aborted a second later, once those rejections had time to reach the stream.
+ */
+export const streamTimeout = 5000;
 
 export default async function handleRequest(
   request: Request,
@@ -16,12 +20,12 @@ export default async function handleRequest(
 ) {
   const nonce = loadContext.cspNonce;
   const controller = new AbortController();
-  const timeout = setTimeout(() => controller.abort(), ABORT_DELAY_MS);
+  const timeout = setTimeout(() => controller.abort(), streamTimeout + 1000);
   let status = responseStatusCode;
 
   const body = await renderToReadableStream(
     <NonceContext.Provider value={nonce}>
-      <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY_MS} nonce={nonce} />
+      <RemixServer context={remixContext} url={request.url} nonce={nonce} />
     </NonceContext.Provider>,
     {
       nonce,

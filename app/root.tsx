@@ -11,6 +11,7 @@ import {
   useRouteLoaderData,
 } from "@remix-run/react";
 import type { ReactNode } from "react";
+import { ERROR_PAGES, UNEXPECTED_ERROR } from "~/auth/messages";
 import { getSignedIn } from "~/auth/session/signed-in.server";
 import { useNonce } from "~/components/nonce";
 import { PasskeyOffer } from "~/components/passkeys";
@@ -77,25 +78,13 @@ export default function App() {
   return <Outlet />;
 }
 
-const STATUS_COPY: Record<number, { title: string; message: string }> = {
-  400: { title: "That request didn't make sense", message: "Something in the request was malformed. Go back and try again." },
-  403: { title: "Not allowed", message: "You don't have access to this page." },
-  404: { title: "Page not found", message: "There's nothing at this address. Check the link, or start again from the home page." },
-  405: { title: "Not allowed here", message: "This page can't handle that kind of request." },
-  503: {
-    title: "Please try again in a moment",
-    message: "Latchkey can't reach its database right now. Nothing was changed; please try again in a moment.",
-  },
-};
-
 export function ErrorBoundary() {
   const error = useRouteError();
   let status = 500;
-  let title = "Something went wrong";
-  let message = "Latchkey hit an unexpected error. Nothing was changed; please try again in a moment.";
+  let { title, message } = UNEXPECTED_ERROR;
   if (isRouteErrorResponse(error)) {
     status = error.status;
-    const copy = STATUS_COPY[status];
+    const copy = ERROR_PAGES[status];
     if (copy) ({ title, message } = copy);
   } else {
     // Remix already logged it server-side; never show a stack trace to the person.

@@ -9,9 +9,9 @@
  * through the few typed seams in WorkerOptions.
  */
 import { Hono, type Context } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { createRequestHandler, type AppLoadContext } from "@remix-run/cloudflare";
 import { readClientInfo } from "~/lib/client-info.server";
+import { themeStylesheet } from "~/lib/theme";
 import { createDb, type Database } from "~/lib/db.server";
 import { readConfig, type AppConfig } from "~/lib/env.server";
 import type { Mailer } from "~/lib/mail/mailer.server";
@@ -21,6 +21,8 @@ import { securityHeaders, type CspWidening } from "./worker/middleware/security-
 import { requestIds } from "./worker/middleware/request-id";
 import { sameOriginPosts } from "./worker/middleware/same-origin-posts";
 import { formBodies } from "./worker/middleware/form-bodies";
+import { requestBodies } from "./worker/middleware/request-bodies";
+import { readablePaths } from "./worker/middleware/readable-paths";
 import { renderStatusPage, type StatusPage } from "./worker/status-page";
 import { build, stylesheet } from "./worker/remix-build";
 import { purgeExpiredRows, rotateKeysIfDue } from "./worker/purge";
@@ -131,10 +133,24 @@ function createApp({ routes, mailers, onQuery, inlineStylePaths }: WorkerOptions
     });
   });
 
+  // A path with a broken %-escape can't be routed (Remix would log warnings): a 400, before anything else.
   app.use(
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: (c) =>
+    readablePaths({
+      onRejected: (c) =>
+        statusPage(c as Context<WorkerEnv>, {
+          status: 400,
+          title: "That address isn't valid",
+          message: "The link has a broken %-escape in it. Check where it came from, or start again from the home page.",
+        }),
+    }),
+  );
+
+  // Every body is read once, here, into memory (at most 16 KiB): an unread client stream left behind
+  // makes workerd drop the keep-alive connection (decision 006).
+  app.use(
+    requestBodies({
+      maxBytes: MAX_BODY_BYTES,
+      onTooLarge: (c) =>
         statusPage(c as Context<WorkerEnv>, {
           status: 413,
           title: "That request is too large",
@@ -175,6 +191,11 @@ function createApp({ routes, mailers, onQuery, inlineStylePaths }: WorkerOptions
     }),
   );
 
+  // The theme's colours and font (BRAND_* vars) as CSS custom properties: the CSP allows no inline styles.
+  app.get("/theme.css", (c) =>
+    c.body(themeStylesheet(c.get("config").theme), 200, { "Content-Type": "text/css; charset=utf-8", "Cache-Control": "public, max-age=300" }),
+  );
+
   app.get("/healthz", async (c) => {
     try {
       await c.get("db").$client.prepare("SELECT 1").first();
@@ -204,6 +225,17 @@ function createApp({ routes, mailers, onQuery, inlineStylePaths }: WorkerOptions
         }),
     }),
   );
+
+  // `?_data=` is how Remix loaded data before single fetch; no page of ours sends it any more, and Remix
+  // answers it with an error (and an error-level log line). Say so plainly instead.
+  app.use(async (c, next) => {
+    if (!new URL(c.req.url).searchParams.has("_data")) return next();
+    return statusPage(c, {
+      status: 400,
+      title: "That request isn't supported",
+      message: "This address asks for data in a way Latchkey no longer uses. Reload the page and try again.",
+    });
+  });
 
   app.all("*", (c) => {
     const context: AppLoadContext = {

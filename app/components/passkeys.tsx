@@ -3,6 +3,7 @@
  * hydration, that it can do WebAuthn: without JavaScript (or support) the page is exactly what it was.
  */
 import { useEffect, useRef, useState } from "react";
+import { useSubmit } from "@remix-run/react";
 import {
   addPasskey,
   cancelPasskeyRequest,
@@ -132,8 +133,9 @@ export function AddPasskey({ onAdded }: { onAdded: (name: string) => void }) {
 }
 
 /** Step-up with a passkey, offered before the other ways when the account has one. */
-export function PasskeyStepUp({ next }: { next: string }) {
+export function PasskeyStepUp({ next, then }: { next: string; then: string | null }) {
   const support = usePasskeySupport();
+  const submit = useSubmit();
   const [failure, setFailure] = useState<Failure | null>(null);
   const [working, setWorking] = useState(false);
   if (support !== "supported") return null;
@@ -148,6 +150,11 @@ export function PasskeyStepUp({ next }: { next: string }) {
           setWorking(true);
           setFailure(null);
           const result = await stepUpWithPasskey(next);
+          if (result.ok && then) {
+            // Confirmed: the confirm page goes on with the change (a POST, like every change).
+            submit({ intent: "continue", next, then }, { method: "post" });
+            return;
+          }
           if (result.ok) {
             window.location.assign(result.redirectTo);
             return;

@@ -1,3 +1,4 @@
+import { providerCancelled } from "~/auth/messages";
 import { DEFAULT_REDIRECT } from "~/lib/safe-redirect";
 
 export type SignInProvider = "github" | "google";
@@ -24,7 +25,7 @@ export function ProviderButtons({
     <>
       {cancelled ? (
         <div className="alert error" role="alert">
-          {`${LABELS[cancelled]} sign-in was cancelled. Try again, or use your email below.`}
+          {providerCancelled(LABELS[cancelled])}
         </div>
       ) : null}
       <div className="provider-buttons">

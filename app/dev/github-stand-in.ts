@@ -160,9 +160,29 @@ async function keyFor(kind: "code" | "token", secret: string) {
 function basicCredentials(header: string | undefined): { id: string; secret: string } | null {
   const match = /^Basic\s+([A-Za-z0-9+/=]+)$/.exec(header ?? "");
   if (!match) return null;
-  const decoded = atob(match[1]!);
+  let decoded: string;
+  try {
+    decoded = atob(match[1]!);
+  } catch {
+    return null; // not base64 after all ("Basic a"): no credentials, not a 500
+  }
   const colon = decoded.indexOf(":");
   return colon < 0 ? null : { id: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
+}
+
+const UNREADABLE_FORM = "The form data could not be read: send application/x-www-form-urlencoded (UTF-8) or multipart/form-data with a boundary.";
+
+/**
+ * The posted form, or null when it can't be parsed (multipart without a boundary, a charset other than
+ * UTF-8, a broken multipart body): Hono's parseBody throws on those, and a sender's mistake is a 400,
+ * never a 500, even in a dev-only stand-in.
+ */
+async function readForm(c: Context<StandInEnv>): Promise<Record<string, string | File> | null> {
+  try {
+    return await c.req.parseBody();
+  } catch {
+    return null;
+  }
 }
 
 /** GitHub answers token-endpoint refusals with 200 and an `error` field; so do we. */
@@ -187,7 +207,8 @@ githubStandIn.post(
   "/login/oauth/authorize",
   sameOriginPosts({ onRejected: (c) => c.text("Cross-site request refused.", 403) }),
   async (c) => {
-    const form = await c.req.parseBody();
+    const form = await readForm(c);
+    if (!form) return page(c, 400, "Bad authorize request", `<section class="card"><h1>Bad authorize request</h1><p role="alert">${escapeHtml(UNREADABLE_FORM)}</p></section>`);
     const params = readOAuthParams((name) => (typeof form[name] === "string" ? (form[name] as string) : null));
     const problem = authorizeProblem(c.env.github, params);
     if (problem) return page(c, 400, "Bad authorize request", `<section class="card"><h1>Bad authorize request</h1><p role="alert">${escapeHtml(problem)}</p></section>`);
@@ -210,7 +231,8 @@ githubStandIn.post(
 );
 
 githubStandIn.post("/login/oauth/access_token", async (c) => {
-  const form = await c.req.parseBody();
+  const form = await readForm(c);
+  if (!form) return c.json({ error: "invalid_request", error_description: UNREADABLE_FORM }, 400);
   const value = (name: string) => (typeof form[name] === "string" ? (form[name] as string) : "");
   const credentials = basicCredentials(c.req.header("Authorization"));
   if (credentials?.id !== c.env.github.clientId || credentials.secret !== c.env.github.clientSecret) {

@@ -5,6 +5,8 @@
  */
 import type { MailMessage } from "~/lib/mail/mailer.server";
 import { escapeHtml } from "~/lib/html";
+import type { Theme } from "~/lib/theme";
+import { emailButton, emailDocument, footerLines } from "./layout";
 
 export interface Notice {
   to: string;
@@ -16,11 +18,16 @@ export interface Notice {
   action?: { label: string; url: string; note?: string };
   /** The origin the notice is about, shown in the footer. */
   appUrl: string;
+  theme: Theme;
 }
 
+/** "This wasn't me" and other undo links are red, whatever the accent: they stop something. */
+const ALARM = { background: "#b91c1c", text: "#ffffff" };
+
 export function renderNoticeEmail(notice: Notice): MailMessage {
+  const { theme } = notice;
   const host = new URL(notice.appUrl).host;
-  const footer = `You're getting this because it concerns your account at ${host}. We send it whatever your settings, because it is about your account's security.`;
+  const footer = `You're getting this because it concerns your ${theme.name} account at ${host}. We send it whatever your settings, because it is about your account's security.`;
   const text = [
     notice.heading,
     "",
@@ -28,6 +35,7 @@ export function renderNoticeEmail(notice: Notice): MailMessage {
     ...(notice.details?.length ? [...notice.details.map(([k, v]) => `${k}: ${v}`), ""] : []),
     ...(notice.action ? [`${notice.action.label}:`, notice.action.url, ...(notice.action.note ? [notice.action.note] : []), ""] : []),
     footer,
+    ...footerLines(theme),
   ].join("\n");
   const p = (body: string, style = "") => `<p style="margin:0 0 16px;line-height:1.5${style}">${body}</p>`;
   const details = notice.details?.length
@@ -39,22 +47,12 @@ export function renderNoticeEmail(notice: Notice): MailMessage {
         .join("")}</table>`
     : "";
   const action = notice.action
-    ? `<p style="margin:0 0 16px"><a href="${escapeHtml(notice.action.url)}" style="display:inline-block;background:#b91c1c;color:#ffffff;text-decoration:none;padding:12px 20px;border-radius:8px;font-weight:600">${escapeHtml(notice.action.label)}</a></p>` +
+    ? emailButton(theme, { label: notice.action.label, url: notice.action.url, colour: ALARM }) +
       (notice.action.note ? p(escapeHtml(notice.action.note), ";font-size:14px;color:#4b5563") : "")
     : "";
-  const html = `<!doctype html>
-<html lang="en">
-<body style="margin:0;padding:24px;background:#f6f7f9;font-family:-apple-system,BlinkMacSystemFont,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;color:#111827">
-  <table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="max-width:480px;margin:0 auto;background:#ffffff;border-radius:12px;padding:32px">
-    <tr><td>
-      <h1 style="font-size:20px;margin:0 0 16px">${escapeHtml(notice.heading)}</h1>
+  const body = `<h1 style="font-size:20px;margin:0 0 16px">${escapeHtml(notice.heading)}</h1>
       ${notice.paragraphs.map((para) => p(escapeHtml(para))).join("\n      ")}
       ${details}
-      ${action}
-      ${p(escapeHtml(footer), ";font-size:13px;color:#6b7280;margin:0")}
-    </td></tr>
-  </table>
-</body>
-</html>`;
-  return { to: notice.to, subject: notice.subject, text, html };
+      ${action}`;
+  return { to: notice.to, subject: notice.subject, text, html: emailDocument(theme, { appUrl: notice.appUrl, body, note: footer }) };
 }

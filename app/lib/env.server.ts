@@ -8,6 +8,7 @@
  * "zod"` pulled in all of zod with every locale, 92 KiB gzip (BENCHMARKS.md, issue 15).
  */
 import * as z from "zod/mini";
+import { parseTheme, type Theme, type ThemeVars } from "./theme";
 import type { SendEmailBinding } from "./mail/cloudflare.server";
 
 /** Which adapter sends mail (app/lib/mail/create-mailer.server.ts; docs/decisions/010). */
@@ -163,6 +164,8 @@ export const GITHUB_STAND_IN_PATH = "/dev/github";
 export const GOOGLE_STAND_IN_PATH = "/dev/google";
 
 export interface AppConfig {
+  /** Name, logo, accent colour, font, support address and legal links, for pages and emails (BRAND_* vars). */
+  theme: Theme;
   appUrl: string;
   /** Newest first: the first signs, all verify, so secrets can rotate without signing everyone out. */
   sessionSecrets: string[];
@@ -258,13 +261,16 @@ export function readConfig(env: Env): ConfigResult {
 
 function parseConfig(env: Env): ConfigResult {
   const result = ConfigSchema.safeParse(env);
-  if (!result.success) {
-    return { ok: false, problems: result.error.issues.map((issue) => issue.message) };
+  const theme = parseTheme(env as ThemeVars);
+  if (!result.success || !theme.ok) {
+    const problems = [...(result.success ? [] : result.error.issues.map((issue) => issue.message)), ...(theme.ok ? [] : theme.problems)];
+    return { ok: false, problems };
   }
   const c = result.data;
   return {
     ok: true,
     config: {
+      theme: theme.theme,
       appUrl: c.APP_URL,
       sessionSecrets: c.SESSION_SECRET,
       secureCookies: c.APP_URL.startsWith("https:"),

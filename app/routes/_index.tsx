@@ -1,4 +1,4 @@
-import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Link, useLoaderData, useRouteLoaderData } from "@remix-run/react";
 import type { loader as rootLoader } from "~/root";
 import { prepareOneTap } from "~/auth/google/one-tap.server";
@@ -12,7 +12,7 @@ export const meta: MetaFunction = () => [{ title: "Latchkey · passwordless sign
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const signedIn = (await getSignedIn(request, context)) !== null;
   const { oneTap, headers } = await prepareOneTap(context, { request, signedIn });
-  return json({ oneTap }, { headers });
+  return data({ oneTap }, { headers });
 }
 
 export default function Index() {

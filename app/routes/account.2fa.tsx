@@ -1,28 +1,24 @@
-import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { rateLimitedMessage } from "~/auth/messages";
-import { requireSignedIn } from "~/auth/session/signed-in.server";
-import { isRecentlyAuthenticated, stepUpPath } from "~/auth/two-factor/step-up.server";
+import { ENROLLMENT, rateLimitedMessage } from "~/auth/messages";
+import { requireRecentAuthentication } from "~/auth/guards.server";
 import { confirmTotpEnrollment, getPendingEnrollment } from "~/auth/two-factor/enrollment.server";
 import { Field, ONE_TIME_CODE_INPUT } from "~/components/field";
 import { RecoveryCodes } from "~/components/recovery-codes";
 import { readForm } from "~/lib/form.server";
 import { passThroughRetryAfter } from "~/lib/route-headers";
 import { CardPage } from "~/components/card-page";
+import { tooManyRequests } from "~/lib/route-answers.server";
 
 export const headers = passThroughRetryAfter;
 
 export const meta: MetaFunction = () => [{ title: "Set up two-factor authentication · Latchkey" }];
 
 /** The secret is as sensitive as the change it makes: only a recently signed-in session sees or confirms it. */
-async function requireRecentSignIn(request: Request, context: LoaderFunctionArgs["context"]) {
-  const signedIn = await requireSignedIn(request, context);
-  if (!isRecentlyAuthenticated(signedIn.session, context.now())) throw redirect(stepUpPath("/account#two-factor"), { status: 303 });
-  return signedIn;
-}
+const RETURN_TO = "/account#two-factor";
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const { user } = await requireRecentSignIn(request, context);
+  const { user } = await requireRecentAuthentication(request, context, RETURN_TO);
   // Null when no enrollment is in progress (finished, expired, or never started). Not a redirect: this
   // loader also runs right after the action that finishes enrollment, whose page shows the codes.
   return { enrollment: await getPendingEnrollment(context, { userId: user.id, email: user.email }) };
@@ -34,28 +30,25 @@ type ActionData =
   | { state: "rate-limited"; message: string };
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const { user, session } = await requireRecentSignIn(request, context);
+  const { user, session } = await requireRecentAuthentication(request, context, RETURN_TO);
   const form = await readForm(request);
   const raw = form.get("code");
   const code = typeof raw === "string" ? raw.replace(/[\s-]/g, "") : "";
   if (!/^\d{6}$/.test(code)) {
-    return json<ActionData>({ state: "error", error: "Enter the 6-digit code your authenticator app shows for Latchkey." }, { status: 400 });
+    return data<ActionData>({ state: "error", error: ENROLLMENT.malformed }, { status: 400 });
   }
   const result = await confirmTotpEnrollment(context, { userId: user.id, email: user.email, sessionId: session.id, code, client: context.client });
   if (result.ok) {
-    return json<ActionData>({ state: "enabled", recoveryCodes: result.recoveryCodes, appHost: new URL(context.config.appUrl).host });
+    return { state: "enabled", recoveryCodes: result.recoveryCodes, appHost: new URL(context.config.appUrl).host } satisfies ActionData;
   }
   if (result.reason === "rate-limited") {
-    return json<ActionData>(
+    return tooManyRequests<ActionData>(
       { state: "rate-limited", message: rateLimitedMessage(result.retryAfterSeconds, "attempts") },
-      { status: 429, headers: { "Retry-After": String(result.retryAfterSeconds) } },
+      result.retryAfterSeconds,
     );
   }
   if (result.reason === "no-enrollment") throw redirect("/account#two-factor", { status: 303 });
-  return json<ActionData>(
-    { state: "error", error: "That code doesn't match. Make sure you scanned this page's QR code, then enter the current code." },
-    { status: 400 },
-  );
+  return data<ActionData>({ state: "error", error: ENROLLMENT.mismatch }, { status: 400 });
 }
 
 export default function SetUpTwoFactor() {
@@ -77,8 +70,8 @@ function EnrollmentForm({ actionData }: { actionData: ActionData | undefined }) 
   const checking = useNavigation().state !== "idle";
   if (!data) {
     return (
-      <CardPage title="No setup in progress">
-        <p>Setting up an authenticator app starts from your account page, and a setup expires after 10 minutes.</p>
+      <CardPage title={ENROLLMENT.none.title}>
+        <p>{ENROLLMENT.none.message}</p>
         <p>
           <Link className="button" to="/account#two-factor">
             Go to your account

@@ -1,14 +1,12 @@
-import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
-import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator, useSearchParams } from "@remix-run/react";
-import { useState } from "react";
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams, type ShouldRevalidateFunction } from "@remix-run/react";
 import { takePasskeyNotice } from "~/auth/passkeys/cookies.server";
-import { PASSKEY_NAME_MAX_LENGTH } from "~/auth/passkeys/messages";
-import { listPasskeys } from "~/auth/passkeys/statements.server";
-import { AddPasskey } from "~/components/passkeys";
+import { AccountPasskeys } from "~/components/account-passkeys";
 import { loadAccountOverview, revokeOtherSessions, revokeSession, unlinkIdentity } from "~/auth/account/overview.server";
+import { hasRecentAuthentication, requireRecentAuthentication } from "~/auth/guards.server";
 import { requireSignedIn } from "~/auth/session/signed-in.server";
-import { isRecentlyAuthenticated, stepUpPath } from "~/auth/two-factor/step-up.server";
 import { beginTotpEnrollment, disableTwoFactor } from "~/auth/two-factor/enrollment.server";
+import { ACCOUNT, STEP_UP } from "~/auth/messages";
 import { readForm } from "~/lib/form.server";
 import { formatDate } from "~/lib/dates";
 import { LinkedIdentities } from "~/components/linked-identities";
@@ -19,19 +17,18 @@ export const meta: MetaFunction = () => [{ title: "Account & security · Latchke
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user, session } = await requireSignedIn(request, context);
-  // The passkey list is its own query, run alongside the overview's batch (account.server.ts is shared).
-  const [{ twoFactor, sessions, identities, activity, apps }, passkeys, passkeyNotice] = await Promise.all([
+  // Everything the page lists comes from one D1 batch (one round trip).
+  const [{ twoFactor, sessions, identities, passkeys, activity, apps }, passkeyNotice] = await Promise.all([
     loadAccountOverview(context, { userId: user.id, currentSessionId: session.id }),
-    listPasskeys(context.db, user.id),
     takePasskeyNotice(request, context.config),
   ]);
   const headers = passkeyNotice.clear ? { "Set-Cookie": passkeyNotice.clear } : undefined;
-  return json({
+  return data({
     email: user.email,
     memberSince: user.createdAt.toISOString(),
     identities: identities.map((i) => ({ ...i, linkedAt: i.linkedAt.toISOString() })),
     twoFactor: { enabled: twoFactor.enabled, enabledAt: twoFactor.enabledAt?.toISOString() ?? null, recoveryCodesLeft: twoFactor.recoveryCodesLeft },
-    recentlyAuthenticated: isRecentlyAuthenticated(session, context.now()),
+    recentlyAuthenticated: hasRecentAuthentication({ session }, context),
     sessions: sessions.map((s) => ({ ...s, createdAt: s.createdAt.toISOString(), lastSeenAt: s.lastSeenAt.toISOString() })),
     activity: activity.map((a) => ({ ...a, at: a.at.toISOString() })),
     passkeys: passkeys.map((p) => ({
@@ -48,8 +45,13 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 type ActionData = { notice: string } | { error: string };
 
-/** Where a sensitive change goes first when the last sign-in is more than ten minutes old. */
-const confirmFirst = (next: string) => redirect(stepUpPath(next), { status: 303 });
+/**
+ * Reload the page after every answer, as before single fetch: here a 404 or 409 means the page showed
+ * something that had already changed elsewhere (a session that had ended, 2FA already off), and single
+ * fetch would otherwise keep showing it after a 4xx.
+ */
+export const shouldRevalidate: ShouldRevalidateFunction = ({ actionStatus, defaultShouldRevalidate }) =>
+  (actionStatus !== undefined && actionStatus >= 400) || defaultShouldRevalidate;
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const { user, session } = await requireSignedIn(request, context);
@@ -59,51 +61,46 @@ export async function action({ request, context }: ActionFunctionArgs) {
     case "revoke-session": {
       const sessionId = form.get("sessionId");
       if (typeof sessionId !== "string" || sessionId === session.id) {
-        return json<ActionData>({ error: "Choose one of your other sessions to sign out. To sign out here, use Sign out." }, { status: 400 });
+        return data<ActionData>({ error: ACCOUNT.chooseOtherSession }, { status: 400 });
       }
       const { ok } = await revokeSession(context, { userId: user.id, sessionId, client });
       return ok
-        ? json<ActionData>({ notice: "That session was signed out." })
-        : json<ActionData>({ error: "That session had already ended." }, { status: 404 });
+        ? ({ notice: ACCOUNT.sessionSignedOut } satisfies ActionData)
+        : data<ActionData>({ error: ACCOUNT.sessionAlreadyEnded }, { status: 404 });
     }
     case "revoke-others": {
       const { revoked } = await revokeOtherSessions(context, { userId: user.id, currentSessionId: session.id, client });
-      return json<ActionData>({
-        notice: revoked === 0 ? "You weren't signed in anywhere else." : `Signed out ${revoked} other ${revoked === 1 ? "session" : "sessions"}.`,
-      });
+      return { notice: ACCOUNT.otherSessionsSignedOut(revoked) } satisfies ActionData;
     }
     case "unlink-github":
     case "unlink-identity": {
       const unlinked = await unlinkIdentity(context, { userId: user.id, identityId: form.get("identityId"), client: context.client });
-      if (!unlinked.ok) return json<ActionData>({ error: "That account isn't linked to your account." }, { status: 404 });
-      const provider = unlinked.provider === "google" ? "Google" : "GitHub";
-      return json<ActionData>({
-        notice: `${provider} is unlinked. You can still sign in with your email, or link ${provider} again by continuing with it.`,
-      });
+      if (!unlinked.ok) return data<ActionData>({ error: ACCOUNT.notLinked }, { status: 404 });
+      return { notice: ACCOUNT.unlinked(unlinked.provider === "google" ? "Google" : "GitHub") } satisfies ActionData;
     }
     case "revoke-app": {
       const clientId = form.get("clientId");
       const { ok } = typeof clientId === "string" ? await revokeAppAccess(context, { userId: user.id, clientId, client }) : { ok: false };
       return ok
-        ? json<ActionData>({ notice: "That app's access is revoked: it's signed out, and will ask you to sign in again." })
-        : json<ActionData>({ error: "That app had no access to revoke." }, { status: 404 });
+        ? ({ notice: ACCOUNT.appRevoked } satisfies ActionData)
+        : data<ActionData>({ error: ACCOUNT.noAppAccess }, { status: 404 });
     }
     case "setup-2fa": {
       // Also behind step-up: a stolen session that turned 2FA on would lock the owner out of their account.
-      if (!isRecentlyAuthenticated(session, context.now())) throw confirmFirst("/account#two-factor");
+      await requireRecentAuthentication(request, context, "/account#two-factor", "setup-2fa");
       const { ok } = await beginTotpEnrollment(context, { userId: user.id });
-      if (!ok) return json<ActionData>({ error: "Two-factor authentication is already on." }, { status: 409 });
+      if (!ok) return data<ActionData>({ error: ACCOUNT.twoFactorAlreadyOn }, { status: 409 });
       throw redirect("/account/2fa", { status: 303 });
     }
     case "disable-2fa": {
-      if (!isRecentlyAuthenticated(session, context.now())) throw confirmFirst("/account#two-factor");
+      await requireRecentAuthentication(request, context, "/account#two-factor", "disable-2fa");
       const { ok } = await disableTwoFactor(context, { userId: user.id, email: user.email, client });
       return ok
-        ? json<ActionData>({ notice: "Two-factor authentication is off. We've emailed you about the change." })
-        : json<ActionData>({ error: "Two-factor authentication was already off." }, { status: 409 });
+        ? ({ notice: ACCOUNT.twoFactorOff } satisfies ActionData)
+        : data<ActionData>({ error: ACCOUNT.twoFactorAlreadyOff }, { status: 409 });
     }
     default:
-      return json<ActionData>({ error: "That action isn't available here." }, { status: 400 });
+      return data<ActionData>({ error: ACCOUNT.unknownAction }, { status: 400 });
   }
 }
 
@@ -114,10 +111,9 @@ export default function Account() {
   const navigation = useNavigation();
   const busy = navigation.state !== "idle" && navigation.formAction?.startsWith("/account");
   const others = data.sessions.filter((s) => !s.current);
-  const flash = params.get("confirmed") === "1" ? "Thanks, you're confirmed for the next 10 minutes." : null;
-  const revalidator = useRevalidator();
-  const [added, setAdded] = useState<string | null>(null);
-  const passkeyNotice = added ? { kind: "notice" as const, message: `Added the passkey “${added}”. You can sign in with it now.` } : data.passkeyNotice;
+  // `done` only words what the page shows anyway: a link that claims 2FA went off while it's on says nothing.
+  const turnedOff = params.get("done") === "two-factor-off" && !data.twoFactor.enabled;
+  const flash = turnedOff ? ACCOUNT.twoFactorOff : params.get("confirmed") === "1" ? STEP_UP.confirmed : null;
 
   return (
     <main id="main" className="page wide">
@@ -192,67 +188,7 @@ export default function Account() {
         )}
       </section>
 
-      <section className="card stack" aria-labelledby="passkeys-title" id="passkeys">
-        <h2 id="passkeys-title">Passkeys</h2>
-        <p>
-          Sign in with your fingerprint, face or screen lock instead of an email. A passkey only works on this site, so it can't be
-          phished, and it counts as two factors.
-        </p>
-        {passkeyNotice ? (
-          <div className={`alert ${passkeyNotice.kind === "error" ? "error" : "success"}`} role={passkeyNotice.kind === "error" ? "alert" : "status"}>
-            {passkeyNotice.message}
-          </div>
-        ) : null}
-        {data.passkeys.length === 0 ? (
-          <p className="muted">No passkeys yet.</p>
-        ) : (
-          <ul className="passkey-list">
-            {data.passkeys.map((p) => (
-              <li key={p.id} className="passkey" data-testid="passkey">
-                <div>
-                  <p className="session-title">{p.name}</p>
-                  <p className="muted small">
-                    {p.synced ? "Synced passkey" : "On one device"} · added {formatDate(p.createdAt)} ·{" "}
-                    {p.lastUsedAt ? `last used ${formatDate(p.lastUsedAt)}` : "not used yet"}
-                  </p>
-                </div>
-                <div className="passkey-actions">
-                  <Form method="post" action={`/account/passkeys/${p.id}`} reloadDocument className="inline-form">
-                    <label className="visually-hidden" htmlFor={`passkey-name-${p.id}`}>
-                      New name for {p.name}
-                    </label>
-                    <input
-                      id={`passkey-name-${p.id}`}
-                      name="name"
-                      defaultValue={p.name}
-                      maxLength={PASSKEY_NAME_MAX_LENGTH}
-                      required
-                      autoComplete="off"
-                    />
-                    <button type="submit" name="intent" value="rename" className="secondary" aria-label={`Rename ${p.name}`}>
-                      Rename
-                    </button>
-                  </Form>
-                  <Form method="post" action={`/account/passkeys/${p.id}`} reloadDocument>
-                    <button type="submit" name="intent" value="delete" className="danger-outline" aria-label={`Delete ${p.name}`}>
-                      Delete
-                    </button>
-                  </Form>
-                </div>
-              </li>
-            ))}
-          </ul>
-        )}
-        <AddPasskey
-          onAdded={(name) => {
-            setAdded(name);
-            revalidator.revalidate();
-          }}
-        />
-        {!data.recentlyAuthenticated ? (
-          <p className="muted small">You signed in more than 10 minutes ago, so you'll be asked to confirm it's you first.</p>
-        ) : null}
-      </section>
+      <AccountPasskeys passkeys={data.passkeys} notice={data.passkeyNotice} recentlyAuthenticated={data.recentlyAuthenticated} />
 
       <section className="card stack" aria-labelledby="sessions">
         <h2 id="sessions">Where you're signed in</h2>
@@ -334,8 +270,6 @@ export default function Account() {
 
 function StepUpHint() {
   return (
-    <p className="muted small">
-      You signed in more than 10 minutes ago, so we'll first email you a code to confirm it's you.
-    </p>
+    <p className="muted small">{STEP_UP.willEmailCode}</p>
   );
 }

@@ -1,9 +1,9 @@
-import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { deleteAccount } from "~/auth/account/deletion.server";
-import { requireSignedIn } from "~/auth/session/signed-in.server";
+import { requireRecentAuthentication } from "~/auth/guards.server";
+import { ACCOUNT } from "~/auth/messages";
 import { serializeExpiredSessionCookie } from "~/auth/session/cookies.server";
-import { isRecentlyAuthenticated, stepUpPath } from "~/auth/two-factor/step-up.server";
 import { Field } from "~/components/field";
 import { readForm } from "~/lib/form.server";
 import { CardPage } from "~/components/card-page";
@@ -13,20 +13,18 @@ export const meta: MetaFunction = () => [{ title: "Delete account · Latchkey" }
 const HERE = "/account/delete";
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const { user, session } = await requireSignedIn(request, context);
-  if (!isRecentlyAuthenticated(session, context.now())) throw redirect(stepUpPath(HERE), { status: 303 });
+  const { user } = await requireRecentAuthentication(request, context, HERE);
   return { email: user.email };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const { user, session } = await requireSignedIn(request, context);
-  if (!isRecentlyAuthenticated(session, context.now())) throw redirect(stepUpPath(HERE), { status: 303 });
+  const { user } = await requireRecentAuthentication(request, context, HERE);
   const form = await readForm(request);
   const typed = form.get("email");
   const result = await deleteAccount(context, { userId: user.id, email: user.email, typedEmail: typed, client: context.client });
   if (!result.ok) {
-    return json(
-      { error: "That isn't your account's email address. Type it exactly as shown.", typed: typeof typed === "string" ? typed.slice(0, 300) : "" },
+    return data(
+      { error: ACCOUNT.deleteWrongEmail, typed: typeof typed === "string" ? typed.slice(0, 300) : "" },
       { status: 400 },
     );
   }

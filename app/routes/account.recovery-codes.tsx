@@ -1,7 +1,7 @@
-import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { requireRecentAuthentication } from "~/auth/guards.server";
 import { requireSignedIn } from "~/auth/session/signed-in.server";
-import { isRecentlyAuthenticated, stepUpPath } from "~/auth/two-factor/step-up.server";
 import { getTwoFactorStatus, regenerateRecoveryCodes } from "~/auth/two-factor/enrollment.server";
 import { RecoveryCodes } from "~/components/recovery-codes";
 
@@ -10,19 +10,19 @@ export const meta: MetaFunction = () => [{ title: "New recovery codes · Latchke
 const HERE = "/account/recovery-codes";
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const { user, session } = await requireSignedIn(request, context);
+  const { user } = await requireSignedIn(request, context);
   const status = await getTwoFactorStatus(context.db, user.id);
+  // Without 2FA there is nothing to replace: no point confirming it's you first.
   if (!status.enabled) throw redirect("/account#two-factor", { status: 303 });
-  if (!isRecentlyAuthenticated(session, context.now())) throw redirect(stepUpPath(HERE), { status: 303 });
+  await requireRecentAuthentication(request, context, HERE);
   return { left: status.recoveryCodesLeft };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const { user, session } = await requireSignedIn(request, context);
-  if (!isRecentlyAuthenticated(session, context.now())) throw redirect(stepUpPath(HERE), { status: 303 });
+  const { user } = await requireRecentAuthentication(request, context, HERE);
   const result = await regenerateRecoveryCodes(context, { userId: user.id, email: user.email, client: context.client });
   if (!result.ok) throw redirect("/account#two-factor", { status: 303 });
-  return json({ recoveryCodes: result.recoveryCodes, appHost: new URL(context.config.appUrl).host });
+  return { recoveryCodes: result.recoveryCodes, appHost: new URL(context.config.appUrl).host };
 }
 
 export default function NewRecoveryCodes() {

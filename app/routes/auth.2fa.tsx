@@ -1,6 +1,6 @@
-import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Link, useActionData, useLoaderData } from "@remix-run/react";
-import { rateLimitedMessage, SECRET_UNREADABLE_MESSAGE, secondFactorMessage, secondFactorPausedMessage } from "~/auth/messages";
+import { PENDING_SIGN_IN_EXPIRED, rateLimitedMessage, SECRET_UNREADABLE_MESSAGE, secondFactorMessage, secondFactorPausedMessage } from "~/auth/messages";
 import { readPendingToken, serializeExpiredPendingCookie } from "~/auth/session/cookies.server";
 import { readSessionToken } from "~/auth/session/cookies.server";
 import { signInResponse } from "~/auth/session/response.server";
@@ -10,6 +10,7 @@ import { maskEmail } from "~/lib/email-address";
 import { readForm } from "~/lib/form.server";
 import { passThroughRetryAfter } from "~/lib/route-headers";
 import { CardPage } from "~/components/card-page";
+import { tooManyRequests } from "~/lib/route-answers.server";
 
 export const headers = passThroughRetryAfter;
 
@@ -17,13 +18,13 @@ export const meta: MetaFunction = () => [{ title: "Two-factor authentication · 
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const pending = await findPendingSignIn(context, await readPendingToken(request, context.config));
-  if (!pending) return json({ state: "expired" as const }, { status: 400 });
-  return json({
+  if (!pending) return data({ state: "expired" as const }, { status: 400 });
+  return {
     state: "ready" as const,
     maskedEmail: maskEmail(pending.email),
     attemptsLeft: pending.attemptsLeft,
     recoveryCodesLeft: pending.recoveryCodesLeft,
-  });
+  };
 }
 
 type ActionData =
@@ -46,25 +47,25 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (result.ok) throw await signInResponse(request, context, result.outcome, client);
   switch (result.reason) {
     case "rate-limited":
-      return json<ActionData>(
+      return tooManyRequests<ActionData>(
         { state: "rate-limited", message: rateLimitedMessage(result.retryAfterSeconds, "attempts") },
-        { status: 429, headers: { "Retry-After": String(result.retryAfterSeconds) } },
+        result.retryAfterSeconds,
       );
     case "locked":
-      return json<ActionData>(
+      return tooManyRequests<ActionData>(
         { state: "rate-limited", message: secondFactorPausedMessage(result.retryAfterSeconds) },
-        { status: 429, headers: { "Retry-After": String(result.retryAfterSeconds) } },
+        result.retryAfterSeconds,
       );
     case "secret-unreadable":
-      return json<ActionData>({ state: "error", kind: "recovery", error: SECRET_UNREADABLE_MESSAGE }, { status: 409 });
+      return data<ActionData>({ state: "error", kind: "recovery", error: SECRET_UNREADABLE_MESSAGE }, { status: 409 });
     case "expired":
-      return json<ActionData>(
+      return data<ActionData>(
         { state: "expired" },
         { status: 400, headers: { "Set-Cookie": await serializeExpiredPendingCookie(context.config) } },
       );
     default: {
       const attemptsLeft = result.reason === "malformed" ? undefined : result.attemptsLeft;
-      return json<ActionData>({ state: "error", kind, error: secondFactorMessage(kind, result.reason, attemptsLeft) }, { status: 400 });
+      return data<ActionData>({ state: "error", kind, error: secondFactorMessage(kind, result.reason, attemptsLeft) }, { status: 400 });
     }
   }
 }
@@ -75,10 +76,8 @@ export default function TwoFactorStep() {
 
   if (data.state === "expired" || actionData?.state === "expired") {
     return (
-      <CardPage title="Start signing in again">
-        <p role="alert">
-          This sign-in has expired or had too many wrong codes. For your security, sign in again from the start.
-        </p>
+      <CardPage title={PENDING_SIGN_IN_EXPIRED.title}>
+        <p role="alert">{PENDING_SIGN_IN_EXPIRED.message}</p>
         <p>
           <Link className="button" to="/login" reloadDocument>
             Sign in

@@ -1,7 +1,7 @@
 import { readForm } from "~/lib/form.server";
-import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Link, useActionData, useLoaderData } from "@remix-run/react";
-import { CODE_PROBLEMS, lockedMessage, rateLimitedMessage, wrongCodeMessage } from "~/auth/messages";
+import { CODE_MALFORMED, CODE_PROBLEMS, CODE_WITHOUT_EMAIL, lockedMessage, rateLimitedMessage, wrongCodeMessage } from "~/auth/messages";
 import { readSessionToken } from "~/auth/session/cookies.server";
 import { signInResponse } from "~/auth/session/response.server";
 import { isWellFormedCode, redeemCode } from "~/auth/email/sign-in.server";
@@ -10,6 +10,7 @@ import { checkEmail } from "~/lib/email-address";
 import { passThroughRetryAfter } from "~/lib/route-headers";
 import { safeRedirectPath } from "~/lib/safe-redirect";
 import { CardPage } from "~/components/card-page";
+import { tooManyRequests } from "~/lib/route-answers.server";
 
 export const headers = passThroughRetryAfter;
 
@@ -36,7 +37,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const rawCode = form.get("code");
   const code = typeof rawCode === "string" ? rawCode.replace(/[\s-]/g, "") : "";
   if (!isWellFormedCode(code)) {
-    return json<ActionData>({ email, redirectTo, error: "Enter the 6-digit code from the email.", canResend: false }, { status: 400 });
+    return data<ActionData>({ email, redirectTo, error: CODE_MALFORMED, canResend: false }, { status: 400 });
   }
 
   const client = context.client;
@@ -49,19 +50,19 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (result.ok) throw await signInResponse(request, context, result.outcome, client);
   switch (result.reason) {
     case "wrong-code":
-      return json<ActionData>({ email, redirectTo, error: wrongCodeMessage(result.attemptsLeft), canResend: false }, { status: 400 });
+      return data<ActionData>({ email, redirectTo, error: wrongCodeMessage(result.attemptsLeft), canResend: false }, { status: 400 });
     case "locked":
-      return json<ActionData>(
+      return tooManyRequests<ActionData>(
         { email, redirectTo, error: lockedMessage(result.retryAfterSeconds), canResend: false },
-        { status: 429, headers: { "Retry-After": String(result.retryAfterSeconds) } },
+        result.retryAfterSeconds,
       );
     case "rate-limited":
-      return json<ActionData>(
+      return tooManyRequests<ActionData>(
         { email, redirectTo, error: rateLimitedMessage(result.retryAfterSeconds, "attempts"), canResend: false },
-        { status: 429, headers: { "Retry-After": String(result.retryAfterSeconds) } },
+        result.retryAfterSeconds,
       );
     default:
-      return json<ActionData>({ email, redirectTo, error: CODE_PROBLEMS[result.reason], canResend: true }, { status: 400 });
+      return data<ActionData>({ email, redirectTo, error: CODE_PROBLEMS[result.reason], canResend: true }, { status: 400 });
   }
 }
 
@@ -71,8 +72,8 @@ export default function EnterCode() {
   const email = actionData?.email ?? loaderData.email;
   if (!email) {
     return (
-      <CardPage title="Which email should we check?">
-        <p>Codes are sent by email. Enter your address first and we'll send you one.</p>
+      <CardPage title={CODE_WITHOUT_EMAIL.title}>
+        <p>{CODE_WITHOUT_EMAIL.message}</p>
         <p>
           <Link className="button" to="/login">
             Enter your email

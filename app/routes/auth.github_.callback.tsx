@@ -1,10 +1,12 @@
-import { json, redirect, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
-import { Link, useLoaderData } from "@remix-run/react";
-import { completeGitHubSignIn, expiredGitHubCookies, type GitHubProblem } from "~/auth/github/sign-in.server";
-import { rateLimitedMessage } from "~/auth/messages";
+import { data, redirect, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { useLoaderData } from "@remix-run/react";
+import { completeGitHubSignIn, expiredGitHubCookies } from "~/auth/github/sign-in.server";
+import { GITHUB_PROBLEMS, rateLimitedMessage } from "~/auth/messages";
 import { readSessionToken } from "~/auth/session/cookies.server";
 import { signInResponse } from "~/auth/session/response.server";
+import { ProviderProblemPage } from "~/components/provider-problem";
 import { passThroughRetryAfter } from "~/lib/route-headers";
+import { tooManyRequests } from "~/lib/route-answers.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: `${data ? GITHUB_PROBLEMS[data.reason].title : "GitHub sign-in"} · Latchkey` },
@@ -15,44 +17,6 @@ export const headers: HeadersFunction = (args) => {
   const headers = new Headers(passThroughRetryAfter(args));
   headers.set("Referrer-Policy", "no-referrer");
   return headers;
-};
-
-type Copy = { status: number; title: string; message: string; emailSettings?: boolean };
-
-/** What the person is told for each way GitHub sign-in can stop (OA-4): what happened, what to do. */
-const GITHUB_PROBLEMS: Record<Exclude<GitHubProblem, "cancelled"> | "rate-limited", Copy> = {
-  "invalid-state": {
-    status: 400,
-    title: "This GitHub sign-in link is invalid or expired",
-    message: "It may have been used already, taken too long, or been opened in a different browser. Start again.",
-  },
-  "provider-error": {
-    status: 400,
-    title: "GitHub couldn't complete the sign-in",
-    message: "GitHub sent you back with an error. Start again, or sign in with your email instead.",
-  },
-  unavailable: {
-    status: 502,
-    title: "GitHub isn't responding",
-    message: "GitHub isn't responding right now, so we couldn't finish signing you in. Nothing was changed. Try again in a few minutes, or sign in with your email instead.",
-  },
-  rejected: {
-    status: 502,
-    title: "GitHub refused this sign-in",
-    message: "GitHub didn't accept Latchkey's sign-in request, which usually means this site's GitHub settings need fixing. Sign in with your email instead, and let whoever runs this site know.",
-  },
-  "no-verified-email": {
-    status: 403,
-    title: "Your GitHub account has no verified email",
-    message: "Latchkey signs you in by your verified email address, and GitHub says your primary email isn't verified. Open GitHub's email settings, verify your primary address (GitHub sends you a confirmation link), then start again.",
-    emailSettings: true,
-  },
-  "signup-closed": {
-    status: 403,
-    title: "No account for this GitHub account",
-    message: "This site only lets existing accounts sign in, and none has your GitHub account's email address. Ask whoever runs it for access.",
-  },
-  "rate-limited": { status: 429, title: "Please wait a moment", message: "" },
 };
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
@@ -77,38 +41,12 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     throw redirect("/login?github=cancelled", { status: 303, headers });
   }
   if (result.reason === "rate-limited") {
-    headers.set("Retry-After", String(result.retryAfterSeconds));
-    return json(
-      { reason: result.reason, message: rateLimitedMessage(result.retryAfterSeconds, "attempts") },
-      { status: 429, headers },
-    );
+    return tooManyRequests({ reason: result.reason, message: rateLimitedMessage(result.retryAfterSeconds, "attempts") }, result.retryAfterSeconds, headers);
   }
-  return json({ reason: result.reason, message: null }, { status: GITHUB_PROBLEMS[result.reason].status, headers });
+  return data({ reason: result.reason, message: null }, { status: GITHUB_PROBLEMS[result.reason].status, headers });
 }
 
 export default function GitHubCallbackProblem() {
   const data = useLoaderData<typeof loader>();
-  const copy = GITHUB_PROBLEMS[data.reason];
-  return (
-    <main id="main" className="page">
-      <section className="card" aria-labelledby="title">
-        <p className="status-code">{copy.status}</p>
-        <h1 id="title">{copy.title}</h1>
-        <p role="alert">{data.message ?? copy.message}</p>
-        <div className="actions">
-          {copy.emailSettings ? (
-            <a className="button" href="https://github.com/settings/emails">
-              Open GitHub email settings
-            </a>
-          ) : null}
-          <a className={copy.emailSettings ? "button secondary" : "button"} href="/auth/github">
-            Start again with GitHub
-          </a>
-          <Link className="button secondary" to="/login">
-            Sign in with email
-          </Link>
-        </div>
-      </section>
-    </main>
-  );
+  return <ProviderProblemPage provider="github" reason={data.reason} message={data.message} />;
 }

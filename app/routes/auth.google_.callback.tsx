@@ -1,11 +1,12 @@
-import { json, redirect, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { data, redirect, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { useLoaderData } from "@remix-run/react";
 import { completeGoogleSignIn, expiredGoogleCookies } from "~/auth/google/sign-in.server";
-import { rateLimitedMessage } from "~/auth/messages";
+import { GOOGLE_PROBLEMS, rateLimitedMessage } from "~/auth/messages";
 import { readSessionToken } from "~/auth/session/cookies.server";
 import { signInResponse } from "~/auth/session/response.server";
-import { GOOGLE_PROBLEMS, GoogleProblemPage } from "~/components/google-problem";
+import { ProviderProblemPage } from "~/components/provider-problem";
 import { passThroughRetryAfter } from "~/lib/route-headers";
+import { tooManyRequests } from "~/lib/route-answers.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: `${data ? GOOGLE_PROBLEMS[data.reason].title : "Google sign-in"} · Latchkey` },
@@ -41,13 +42,12 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     throw redirect("/login?google=cancelled", { status: 303, headers });
   }
   if (result.reason === "rate-limited") {
-    headers.set("Retry-After", String(result.retryAfterSeconds));
-    return json({ reason: result.reason, message: rateLimitedMessage(result.retryAfterSeconds, "attempts") }, { status: 429, headers });
+    return tooManyRequests({ reason: result.reason, message: rateLimitedMessage(result.retryAfterSeconds, "attempts") }, result.retryAfterSeconds, headers);
   }
-  return json({ reason: result.reason, message: null }, { status: GOOGLE_PROBLEMS[result.reason].status, headers });
+  return data({ reason: result.reason, message: null }, { status: GOOGLE_PROBLEMS[result.reason].status, headers });
 }
 
 export default function GoogleCallbackProblem() {
   const data = useLoaderData<typeof loader>();
-  return <GoogleProblemPage reason={data.reason} message={data.message} />;
+  return <ProviderProblemPage provider="google" reason={data.reason} message={data.message} />;
 }

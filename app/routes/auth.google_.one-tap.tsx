@@ -1,14 +1,15 @@
-import { json, redirect, type ActionFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { data, redirect, type ActionFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Link, useActionData } from "@remix-run/react";
 import { CardPage } from "~/components/card-page";
 import { CSRF_COOKIE, completeGoogleOneTap } from "~/auth/google/sign-in.server";
 import { serializeExpiredOneTapNonce } from "~/auth/google/one-tap-nonces.server";
-import { rateLimitedMessage } from "~/auth/messages";
+import { GOOGLE_PROBLEMS, rateLimitedMessage } from "~/auth/messages";
 import { readSessionToken } from "~/auth/session/cookies.server";
 import { signInResponse } from "~/auth/session/response.server";
-import { GOOGLE_PROBLEMS, GoogleProblemPage } from "~/components/google-problem";
+import { ProviderProblemPage } from "~/components/provider-problem";
 import { readForm } from "~/lib/form.server";
 import { passThroughRetryAfter } from "~/lib/route-headers";
+import { tooManyRequests } from "~/lib/route-answers.server";
 
 export const headers = passThroughRetryAfter;
 
@@ -43,10 +44,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
   if (result.reason === "cancelled") return redirect("/login?google=cancelled", { status: 303, headers });
   if (result.reason === "rate-limited") {
-    headers.set("Retry-After", String(result.retryAfterSeconds));
-    return json({ reason: result.reason, message: rateLimitedMessage(result.retryAfterSeconds, "attempts") }, { status: 429, headers });
+    return tooManyRequests({ reason: result.reason, message: rateLimitedMessage(result.retryAfterSeconds, "attempts") }, result.retryAfterSeconds, headers);
   }
-  return json({ reason: result.reason, message: null }, { status: GOOGLE_PROBLEMS[result.reason].status, headers });
+  return data({ reason: result.reason, message: null }, { status: GOOGLE_PROBLEMS[result.reason].status, headers });
 }
 
 export default function GoogleOneTapProblem() {
@@ -63,5 +63,5 @@ export default function GoogleOneTapProblem() {
       </CardPage>
     );
   }
-  return <GoogleProblemPage reason={data.reason} message={data.message} />;
+  return <ProviderProblemPage provider="google" reason={data.reason} message={data.message} />;
 }

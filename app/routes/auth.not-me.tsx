@@ -1,5 +1,5 @@
 import {
-  json,
+  data,
   type ActionFunctionArgs,
   type HeadersFunction,
   type LoaderFunctionArgs,
@@ -10,6 +10,7 @@ import { signOutEverywhereWithLink } from "~/auth/account/not-me.server";
 import { readSessionToken, serializeExpiredSessionCookie } from "~/auth/session/cookies.server";
 import { validateSessionToken } from "~/auth/session/signed-in.server";
 import { inspectVerificationToken } from "~/auth/email/verification-tokens.server";
+import { NOT_ME_DONE, NOT_ME_PROBLEMS } from "~/auth/messages";
 import { maskEmail } from "~/lib/email-address";
 import { readForm } from "~/lib/form.server";
 import { CardPage } from "~/components/card-page";
@@ -24,37 +25,32 @@ export const headers: HeadersFunction = ({ actionHeaders }) => {
   return headers;
 };
 
-const PROBLEMS = {
-  invalid: { status: 400, message: "This link isn't valid. Make sure you opened the whole link from the email." },
-  expired: { status: 410, message: "This link has expired: it works for 7 days after the alert is sent." },
-  used: { status: 410, message: "This link was already used, so your account was already signed out everywhere." },
-  superseded: { status: 410, message: "This link is no longer valid." },
-} as const;
-
 /** GET only looks (mail scanners prefetch links); the POST from the confirm button does the work. */
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const token = new URL(request.url).searchParams.get("token");
   const inspection = await inspectVerificationToken(context.db, token, "sign-out-everywhere", context.now());
   if (!inspection.ok) {
-    return json({ state: "problem" as const, message: PROBLEMS[inspection.reason].message }, { status: PROBLEMS[inspection.reason].status });
+    return data({ state: "problem" as const, message: NOT_ME_PROBLEMS[inspection.reason].message }, { status: NOT_ME_PROBLEMS[inspection.reason].status });
   }
-  return json({ state: "ready" as const, token: token!, maskedEmail: maskEmail(inspection.email) });
+  return { state: "ready" as const, token: token!, maskedEmail: maskEmail(inspection.email) };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const form = await readForm(request);
   const result = await signOutEverywhereWithLink(context, { token: form.get("token"), client: context.client });
   if (!result.ok) {
-    return json({ state: "problem" as const, message: PROBLEMS[result.reason].message }, { status: PROBLEMS[result.reason].status });
+    return data({ state: "problem" as const, message: NOT_ME_PROBLEMS[result.reason].message }, { status: NOT_ME_PROBLEMS[result.reason].status });
   }
   // If this browser was signed in to that account, its session ended with the others: drop the cookie.
   // A browser signed in to a different account keeps its session.
   const token = await readSessionToken(request, context.config);
   const stillSignedIn = token !== null && (await validateSessionToken(context.db, token, { now: context.now(), config: context.config }));
   const { sessionsEnded, authenticatorRemoved, recoveryCodesRemoved, passkeysRemoved, githubUnlinked } = result;
-  return json(
+  // 200 spelled out: without JavaScript the loader runs after this action and, the link now used, answers
+  // 410; under single fetch only an explicit action status outranks the loader's.
+  return data(
     { state: "done" as const, sessionsEnded, authenticatorRemoved, recoveryCodesRemoved, passkeysRemoved, githubUnlinked },
-    stillSignedIn ? undefined : { headers: { "Set-Cookie": await serializeExpiredSessionCookie(context.config) } },
+    { status: 200, headers: stillSignedIn ? undefined : { "Set-Cookie": await serializeExpiredSessionCookie(context.config) } },
   );
 }
 
@@ -65,19 +61,14 @@ export default function NotMe() {
 
   if (actionData?.state === "done") {
     const removed = [
-      actionData.authenticatorRemoved ? "the authenticator app that was set up since then" : null,
-      actionData.recoveryCodesRemoved > 0
-        ? `${actionData.recoveryCodesRemoved} recovery ${actionData.recoveryCodesRemoved === 1 ? "code" : "codes"} made since then`
-        : null,
-      ...actionData.passkeysRemoved.map((name) => `the passkey “${name}” added since then`),
-      ...actionData.githubUnlinked.map((login) => `the linked GitHub account @${login}`),
+      actionData.authenticatorRemoved ? NOT_ME_DONE.authenticatorRemoved : null,
+      actionData.recoveryCodesRemoved > 0 ? NOT_ME_DONE.recoveryCodesRemoved(actionData.recoveryCodesRemoved) : null,
+      ...actionData.passkeysRemoved.map(NOT_ME_DONE.passkeyRemoved),
+      ...actionData.githubUnlinked.map(NOT_ME_DONE.githubUnlinked),
     ].filter((item): item is string => item !== null);
     return (
       <CardPage title="Signed out everywhere">
-        <p role="status">
-          {actionData.sessionsEnded === 1 ? "1 session was" : `${actionData.sessionsEnded} sessions were`} signed out, and
-          any sign-in email still on its way no longer works.
-        </p>
+        <p role="status">{NOT_ME_DONE.sessionsEnded(actionData.sessionsEnded)}</p>
         {removed.length > 0 ? (
           <>
             <p>We also removed what could let someone back in:</p>

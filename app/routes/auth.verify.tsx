@@ -1,6 +1,6 @@
 import { readForm } from "~/lib/form.server";
 import {
-  json,
+  data,
   type ActionFunctionArgs,
   type HeadersFunction,
   type LoaderFunctionArgs,
@@ -11,11 +11,12 @@ import { readSessionToken } from "~/auth/session/cookies.server";
 import { signInResponse } from "~/auth/session/response.server";
 import { redeemMagicLink } from "~/auth/email/sign-in.server";
 import { inspectVerificationToken } from "~/auth/email/verification-tokens.server";
-import { LINK_PROBLEMS, rateLimitedMessage } from "~/auth/messages";
+import { LINK_PROBLEMS, PRESS_THE_BUTTON, rateLimitedMessage, WAIT_TITLE } from "~/auth/messages";
 import { maskEmail } from "~/lib/email-address";
 import { passThroughRetryAfter } from "~/lib/route-headers";
 import { isPersonStartedNavigation } from "~/lib/fetch-metadata";
 import { CardPage } from "~/components/card-page";
+import { tooManyRequests } from "~/lib/route-answers.server";
 
 export const meta: MetaFunction = () => [{ title: "Confirm sign-in · Latchkey" }];
 
@@ -31,9 +32,9 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const token = new URL(request.url).searchParams.get("token");
   const inspection = await inspectVerificationToken(context.db, token, "sign-in", context.now());
   if (!inspection.ok) {
-    return json({ state: "problem" as const, reason: inspection.reason }, { status: LINK_PROBLEMS[inspection.reason].status });
+    return data({ state: "problem" as const, reason: inspection.reason }, { status: LINK_PROBLEMS[inspection.reason].status });
   }
-  return json({ state: "ready" as const, token: token!, maskedEmail: maskEmail(inspection.email) });
+  return { state: "ready" as const, token: token!, maskedEmail: maskEmail(inspection.email) };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -41,7 +42,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   // A scanner that "presses" the button gets the page again, not a session, and the link stays unused.
   if (!isPersonStartedNavigation(request)) {
     const token = form.get("token");
-    return json({ reason: "press-the-button" as const, token: typeof token === "string" ? token : "", message: null }, { status: 400 });
+    return data({ reason: "press-the-button" as const, token: typeof token === "string" ? token : "", message: null }, { status: 400 });
   }
   const client = context.client;
   const result = await redeemMagicLink(context, {
@@ -50,15 +51,15 @@ export async function action({ request, context }: ActionFunctionArgs) {
     previousSessionToken: await readSessionToken(request, context.config),
   });
   if (!result.ok && result.reason === "rate-limited") {
-    return json(
+    return tooManyRequests(
       { reason: "rate-limited" as const, message: rateLimitedMessage(result.retryAfterSeconds, "attempts") },
-      { status: 429, headers: { "Retry-After": String(result.retryAfterSeconds) } },
+      result.retryAfterSeconds,
     );
   }
   if (!result.ok) {
     // Links are never guessed against, so the code-only outcomes can't happen here; map them anyway.
     const reason = result.reason in LINK_PROBLEMS ? (result.reason as keyof typeof LINK_PROBLEMS) : "invalid";
-    return json({ reason, message: null }, { status: LINK_PROBLEMS[reason].status });
+    return data({ reason, message: null }, { status: LINK_PROBLEMS[reason].status });
   }
   throw await signInResponse(request, context, result.outcome, client);
 }
@@ -69,7 +70,7 @@ export default function VerifySignIn() {
   const navigation = useNavigation();
   if (actionData?.reason === "rate-limited") {
     return (
-      <CardPage title="Please wait a moment">
+      <CardPage title={WAIT_TITLE}>
         <p role="alert">{actionData.message}</p>
       </CardPage>
     );
@@ -109,7 +110,7 @@ export default function VerifySignIn() {
         <p className="lead">Confirm to finish signing in on this device. If you didn't ask to sign in, close this page.</p>
         {again !== null ? (
           <p className="alert" role="alert">
-            Press the button below to sign in.
+            {PRESS_THE_BUTTON}
           </p>
         ) : null}
         <Form method="post" action="/auth/verify" replace>

@@ -1,7 +1,7 @@
 import { readForm } from "~/lib/form.server";
-import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { rateLimitedMessage } from "~/auth/messages";
+import { rateLimitedMessage, SIGN_IN_MAIL_FAILED } from "~/auth/messages";
 import { getSignedIn } from "~/auth/session/signed-in.server";
 import { readDeviceId } from "~/auth/devices/known-devices.server";
 import { requestSignInEmail } from "~/auth/email/sign-in.server";
@@ -15,6 +15,7 @@ import { PasskeySignIn } from "~/components/passkeys";
 import { prepareOneTap } from "~/auth/google/one-tap.server";
 import { GoogleOneTap } from "~/components/google-one-tap";
 import { ProviderButtons } from "~/components/provider-buttons";
+import { tooManyRequests } from "~/lib/route-answers.server";
 
 export const headers = passThroughRetryAfter;
 
@@ -28,7 +29,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const { oneTap, headers } = await prepareOneTap(context, { request, signedIn: false });
   // ?email= prefills the address: an app's login_hint arrives this way from /oauth/authorize.
   const hint = checkEmail(params.get("email"));
-  return json(
+  return data(
     {
       redirectTo,
       email: hint.ok ? hint.email : undefined,
@@ -53,7 +54,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const checked = checkEmail(rawEmail);
   if (!checked.ok) {
     const email = typeof rawEmail === "string" ? rawEmail.slice(0, 300) : "";
-    return json<ActionData>({ status: "invalid", error: checked.message, email }, { status: 400 });
+    return data<ActionData>({ status: "invalid", error: checked.message, email }, { status: 400 });
   }
   const result = await requestSignInEmail(context, {
     email: checked.email,
@@ -62,14 +63,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
     deviceId: await readDeviceId(request, context.config),
   });
   if (!result.ok && result.reason === "rate-limited") {
-    return json<ActionData>(
-      { status: "rate-limited", message: rateLimitedMessage(result.retryAfterSeconds, "emails") },
-      { status: 429, headers: { "Retry-After": String(result.retryAfterSeconds) } },
-    );
+    return tooManyRequests<ActionData>({ status: "rate-limited", message: rateLimitedMessage(result.retryAfterSeconds, "emails") }, result.retryAfterSeconds);
   }
-  if (!result.ok) return json<ActionData>({ status: "mail-failed" }, { status: 503 });
+  if (!result.ok) return data<ActionData>({ status: "mail-failed" }, { status: 503 });
   // Identical for every well-formed address, known or not (ENU-1).
-  return json<ActionData>({ status: "sent", email: checked.email });
+  return { status: "sent", email: checked.email } satisfies ActionData;
 }
 
 export default function Login() {
@@ -111,7 +109,7 @@ export default function Login() {
       <GoogleOneTap settings={oneTap} redirectTo={redirectTo} />
       {actionData?.status === "mail-failed" ? (
         <div className="alert error" role="alert">
-          We couldn't send the email just now. Nothing was sent; please try again in a moment.
+          {SIGN_IN_MAIL_FAILED}
         </div>
       ) : null}
       {actionData?.status === "rate-limited" ? (

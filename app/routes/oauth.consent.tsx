@@ -1,7 +1,8 @@
-import { json, redirect, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
-import { Form, useLoaderData, useNavigation } from "@remix-run/react";
+import { data, redirect, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { answerConsent, loadConsentRequest } from "~/provider/consents.server";
 import { SCOPE_WORDS } from "~/provider/claims";
+import { CONSENT_EXPIRED } from "~/auth/messages";
 import { requireSignedIn } from "~/auth/session/signed-in.server";
 import { readForm } from "~/lib/form.server";
 import { CardPage } from "~/components/card-page";
@@ -12,15 +13,15 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
 
 export const headers: HeadersFunction = () => ({ "Referrer-Policy": "no-referrer" });
 
-const EXPIRED = { ok: false as const, message: "This request has expired or was already answered. Go back to the app and sign in again." };
+const EXPIRED = { ok: false as const, message: CONSENT_EXPIRED };
 
 /** GET /oauth/consent?resume=…: what a third-party app asks for, for the signed-in person to allow or not. */
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user } = await requireSignedIn(request, context);
   const resumeId = new URL(request.url).searchParams.get("resume");
   const view = await loadConsentRequest(context, { resumeId, userId: user.id });
-  if (!view.ok) return json(EXPIRED, { status: 400 });
-  return json({ ...view, resumeId: resumeId!, email: user.email });
+  if (!view.ok) return data(EXPIRED, { status: 400 });
+  return { ...view, resumeId: resumeId!, email: user.email };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -32,13 +33,17 @@ export async function action({ request, context }: ActionFunctionArgs) {
     allow: form.get("decision") === "allow",
     client: context.client,
   });
-  if (!result.ok) return json(EXPIRED, { status: 400 });
+  if (!result.ok) return data(EXPIRED, { status: 400 });
   // Back to /oauth/authorize, which sends the app its code (or access_denied).
   throw redirect(result.next, { status: 303 });
 }
 
 export default function Consent() {
-  const data = useLoaderData<typeof loader>();
+  // The action answers only when the request can no longer be answered; that answer wins, since single
+  // fetch doesn't reload this page's loader after a 4xx (with JavaScript; without it the loader runs).
+  const answered = useActionData<typeof action>();
+  const loaded = useLoaderData<typeof loader>();
+  const data = answered ?? loaded;
   const navigation = useNavigation();
   if (!data.ok) {
     return (

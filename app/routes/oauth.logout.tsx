@@ -1,7 +1,8 @@
-import { json, redirect, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { data, redirect, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useLoaderData, useLocation, useNavigation } from "@remix-run/react";
-import { inspectLogoutRequest, type LogoutProblem } from "~/provider/logout.server";
+import { inspectLogoutRequest } from "~/provider/logout.server";
 import { sendToApp } from "~/provider/to-app.server";
+import { LOGOUT_PROBLEMS } from "~/auth/messages";
 import { getSignedIn, signOut } from "~/auth/session/signed-in.server";
 import { readSessionToken, serializeExpiredSessionCookie } from "~/auth/session/cookies.server";
 import { CardPage } from "~/components/card-page";
@@ -13,13 +14,6 @@ export const meta: MetaFunction<typeof loader> = ({ data }) =>
 // The query carries an ID token: never hand it on through Referer.
 export const headers: HeadersFunction = () => ({ "Referrer-Policy": "no-referrer" });
 
-const PROBLEMS: Record<LogoutProblem, string> = {
-  "invalid-id-token-hint": "The app's sign-out request couldn't be verified, so we won't send you anywhere afterwards.",
-  "client-mismatch": "The app's sign-out request names two different apps, so we won't send you anywhere afterwards.",
-  "unidentified-client": "The app didn't say who it is, so we won't send you anywhere afterwards.",
-  "unregistered-post-logout-uri": "The app asked to send you to an address it hasn't registered, so we won't.",
-};
-
 /**
  * GET /oauth/logout (RP-initiated logout). Signed in: ask first (a GET never signs out, WEB-1), as the
  * spec recommends. Signed out: straight back to the app's registered post-logout URI, if any.
@@ -28,9 +22,9 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const signedIn = await getSignedIn(request, context);
   const logout = await inspectLogoutRequest(context, new URL(request.url).searchParams);
   if (!signedIn && logout.returnTo) {
-    return json(sendToApp(request, { location: logout.returnTo, clientName: logout.clientName }));
+    return sendToApp(request, { location: logout.returnTo, clientName: logout.clientName });
   }
-  return json(
+  return data(
     { kind: "page" as const, signedIn: signedIn !== null, email: signedIn?.user.email ?? null, ...logout },
     { status: logout.problem ? 400 : 200 },
   );
@@ -56,7 +50,7 @@ export default function Logout() {
   if (!data.signedIn) {
     return (
       <CardPage title="You're signed out">
-        {data.problem ? <p role="alert">{PROBLEMS[data.problem]}</p> : <p>You're not signed in to Latchkey in this browser.</p>}
+        {data.problem ? <p role="alert">{LOGOUT_PROBLEMS[data.problem]}</p> : <p>You're not signed in to Latchkey in this browser.</p>}
         <p>
           <Link className="button secondary" to="/login">
             Sign in again
@@ -69,7 +63,7 @@ export default function Logout() {
     <CardPage title="Sign out of Latchkey?">
       {data.problem ? (
         <p className="alert error" role="alert">
-          {PROBLEMS[data.problem]}
+          {LOGOUT_PROBLEMS[data.problem]}
         </p>
       ) : null}
       <p>

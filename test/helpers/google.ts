@@ -1,6 +1,7 @@
 /** Steps of a Google sign-in through the real Worker, with Google sign-in configured by env overrides. */
 import { forgetGoogleKeys } from "~/auth/google/id-token.server";
 import { fetchWithEnv, url } from "./app";
+import { pageLoaderData } from "./page-data";
 import { cookiesFrom } from "./github";
 import { GOOGLE_ENV, signIdToken, type FakeGoogleUser, type GoogleMock, type TokenOptions } from "../mocks/google";
 
@@ -61,7 +62,8 @@ export async function signInWithGoogle(google: GoogleMock, { redirectTo, session
 export async function openOneTapPage(path = "/login", { cookie, env }: { cookie?: string; env?: EnvOverrides } = {}) {
   const response = await getWithGoogle(path, { cookie, env });
   const html = await response.text();
-  const nonce = /"oneTap":\{"clientId":"[^"]+","nonce":"([A-Za-z0-9_-]+)"/.exec(html)?.[1];
+  const settings = Object.values(await pageLoaderData(html)).map((data) => (data as { oneTap?: { nonce?: unknown } } | null)?.oneTap);
+  const nonce = settings.find((oneTap) => typeof oneTap?.nonce === "string")?.nonce as string | undefined;
   if (!nonce) throw new Error(`no One Tap nonce on ${path}`);
   return { response, html, nonce, cookie: [cookie, cookiesFrom(response)].filter(Boolean).join("; ") };
 }

@@ -45,9 +45,9 @@ describe("D1 round trips per request", () => {
   it("is one for a signed-in page view (session, user and linked GitHub account in one query) and the session API, zero for anonymous pages", async () => {
     const cookie = await signIn("ada@example.com");
     expect(await counted("/dashboard", cookie)).toBe(1);
-    // The account page: the session lookup, then one batch for 2FA status, sessions and activity, and
-    // (alongside it, not yet folded into that batch) the passkey list.
-    expect(await counted("/account", cookie)).toBe(3);
+    // The account page: the session lookup, then one batch for 2FA status, sessions, linked accounts,
+    // passkeys, activity and apps.
+    expect(await counted("/account", cookie)).toBe(2);
     expect(await counted("/api/session", cookie)).toBe(1);
     expect(await counted("/")).toBe(0);
     expect(await counted("/login")).toBe(0);

@@ -168,6 +168,47 @@ describe("the local GitHub stand-in", () => {
     expect(keys.every((k) => typeof k.expiration === "number")).toBe(true);
   });
 
+  // Hono's parseBody throws on these; a malformed body is the sender's mistake, so 400, never a 5xx.
+  const unreadableBodies = [
+    { name: "multipart/form-data without a boundary", type: "multipart/form-data", body: "client_id=latchkey-local" },
+    { name: "a form in UTF-16", type: "application/x-www-form-urlencoded; charset=utf-16", body: "client_id=latchkey-local" },
+  ];
+
+  for (const { name, type, body } of unreadableBodies) {
+    it(`answers an authorize POST with ${name} with a 400 page`, async () => {
+      const response = await local("/dev/github/login/oauth/authorize", {
+        method: "POST",
+        body,
+        headers: { "Content-Type": type, Origin: LOCAL },
+      });
+      expect(response.status).toBe(400);
+      expect(response.headers.get("Content-Type")).toMatch(/text\/html/);
+      expect(await response.text()).toContain("could not be read");
+    });
+
+    it(`answers a token request with ${name} with a 400 invalid_request`, async () => {
+      const response = await local("/dev/github/login/oauth/access_token", {
+        method: "POST",
+        body,
+        headers: { "Content-Type": type, Authorization: `Basic ${btoa("latchkey-local:latchkey-local-stand-in-secret")}`, Accept: "application/json" },
+      });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ error: "invalid_request" });
+    });
+  }
+
+  it("refuses Basic credentials that aren't base64 as incorrect, not with a 500", async () => {
+    for (const authorization of ["Basic a", "Basic ===="]) {
+      const response = await local("/dev/github/login/oauth/access_token", {
+        method: "POST",
+        body: "grant_type=authorization_code&code=x",
+        headers: { "Content-Type": "application/x-www-form-urlencoded", Authorization: authorization, Accept: "application/json" },
+      });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ error: "incorrect_client_credentials" });
+    }
+  });
+
   it("is a 404 on a non-loopback host, even with a loopback APP_URL", async () => {
     const target = "https://latchkey.test/dev/github/login/oauth/authorize";
     const ctx = createExecutionContext();

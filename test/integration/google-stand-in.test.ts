@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import worker from "~/dev/worker";
 import { cookiesFrom, s256 } from "../helpers/github";
 import { forgetGoogleKeys } from "../helpers/google";
+import { pageLoaderData } from "../helpers/page-data";
 
 const LOCAL = "http://localhost:8787";
 /** A local run without Google credentials: config.google is the stand-in. */
@@ -189,7 +190,8 @@ describe("the local Google stand-in", () => {
     expect(html).toContain(`src="${LOCAL}/dev/google/gsi/client"`);
     // The stand-in's script is our own origin: the CSP needs no Google origins locally.
     expect(login.headers.get("Content-Security-Policy")).not.toContain("accounts.google.com");
-    const nonce = /"oneTap":\{"clientId":"[^"]+","nonce":"([A-Za-z0-9_-]+)"/.exec(html)![1]!;
+    const { oneTap } = (await pageLoaderData(html))["routes/login"] as { oneTap: { nonce: string } };
+    const nonce = oneTap.nonce;
     const cookie = cookiesFrom(login);
 
     const issued = await postLocal("/dev/google/gsi/credential", { client_id: "latchkey-local.apps.googleusercontent.com", nonce, preset: "110000000000000000001" });

@@ -53,7 +53,7 @@ describe("POST /login", () => {
     expect(mail.text).toContain("If you didn't ask to sign in");
     expect(mail.html).toContain(`href="${link.href}"`);
     expect(mail.html).toContain("expire in 10 minutes");
-    expect(mail.html).toContain("If you didn't ask to sign in");
+    expect(mail.html).toContain("If you didn&#39;t ask to sign in");
   });
 
   it("stores only the SHA-256 of the token, never the token itself", async () => {

@@ -426,3 +426,31 @@ describe("statements for the account's own flows", () => {
     expect(await mailsTo(EMAIL)).not.toHaveLength(0);
   });
 });
+
+describe("\"This wasn't me\" and account deletion", () => {
+  it("removes a passkey registered since the disowned sign-in, keeps an older one, and says so", async () => {
+    const owner = await signedIn();
+    await addPasskey(owner, new SoftwareAuthenticator(ORIGIN, { aaguid: AAGUID_ICLOUD }), "Owner's");
+    await env.DB.prepare("UPDATE passkeys SET created_at = created_at - 3600000").run();
+    // Whoever signed in from another browser registers a passkey of their own.
+    const intruder = await signedIn(EMAIL, new Browser(CHROME_WINDOWS, { ip: "192.0.2.77", country: "JP", city: "Tokyo" }));
+    await addPasskey(intruder, new SoftwareAuthenticator(ORIGIN), "Intruder's");
+    const alert = (await mailsTo(EMAIL)).find((mail) => mail.subject === "New sign-in to your Latchkey account")!;
+    const token = new URL(alert.text.match(/https?:\/\/\S+\/auth\/not-me\?token=[A-Za-z0-9_-]+/)![0]).searchParams.get("token")!;
+
+    const undone = await new Browser(SAFARI_IPHONE).post("/auth/not-me", { token });
+    expect(undone.status).toBe(200);
+    expect(await undone.text()).toContain("the passkey “Intruder&#x27;s” added since then");
+    expect((await rows("SELECT name FROM passkeys")).map((row) => row.name)).toEqual(["Owner's"]);
+  });
+
+  it("removes every passkey with the account", async () => {
+    const browser = await signedIn();
+    await addPasskey(browser);
+    const page = await browser.get("/account/delete");
+    expect(page.status).toBe(200);
+    const deleted = await browser.post("/account/delete", { email: EMAIL });
+    expect(deleted.status).toBe(303);
+    expect(await count("passkeys")).toBe(0);
+  });
+});

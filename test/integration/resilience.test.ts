@@ -18,6 +18,7 @@ import {
   url,
   wrongCodeFor,
 } from "../helpers/app";
+import { singleFetchData } from "../helpers/page-data";
 import { expectConsoleErrors } from "../setup";
 
 const fromIp = (i: number) => ({ headers: { "CF-Connecting-IP": `198.51.100.${i % 250}` } });
@@ -102,6 +103,21 @@ describe("under load", () => {
 });
 
 describe("when D1 fails", () => {
+  it("answers a client-side navigation (/<route>.data) with a 503 the page shows as its error, without details", async () => {
+    expectConsoleErrors();
+    const cookie = await signIn("ada@example.com");
+    const response = await fetchWithEnv(new Request(url("/dashboard.data"), { headers: { Cookie: cookie } }), {
+      DB: failingD1({ failWhen: /./, failBatches: true }),
+    });
+    expect(response.status).toBe(503);
+    const body = await response.text();
+    expect(body).not.toContain("D1_ERROR");
+    expect(body).not.toMatch(/\bat .+:\d+:\d+/);
+    // The page shows the highest route's error in the root boundary, as a document request would.
+    const routes = (await singleFetchData(new Response(body))) as Record<string, { error?: { type: string; values: unknown[] } }>;
+    expect(routes.root?.error).toEqual({ type: "ErrorResponse", values: [expect.any(String), 503, "Service Unavailable"] });
+  });
+
   it("answers pages with a 503 that says to try again, and the API with 503 JSON", async () => {
     expectConsoleErrors();
     const cookie = await signIn("ada@example.com");

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { count, get, post, requestLink, SELF_URL_HOST, url } from "../helpers/app";
 
 const noStackTrace = (html: string) => expect(html).not.toMatch(/\bat .+:\d+:\d+|node_modules|\.tsx?:\d+/);
@@ -50,6 +50,43 @@ describe("request bodies", () => {
       body,
     });
     expect(response.status).toBe(200);
+  });
+});
+
+describe("odd requests (issue 17)", () => {
+  it("answers a chunked body over 16 KiB with 413 and a readable page", async () => {
+    const bytes = new TextEncoder().encode(`email=ada%40example.com&padding=${"x".repeat(20 * 1024)}`);
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < bytes.length; i += 4096) controller.enqueue(bytes.subarray(i, i + 4096));
+        controller.close();
+      },
+    });
+    const response = await SELF_URL_HOST(url("/login"), {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: "https://latchkey.test" },
+      body,
+      duplex: "half",
+    } as RequestInit);
+    expect(response.status).toBe(413);
+    expect(await response.text()).toContain("That request is too large");
+    expect(await count("verification_tokens")).toBe(0);
+  });
+
+  it("answers a path with a broken %-escape with a 400 page, and logs nothing", async () => {
+    const warn = vi.spyOn(console, "warn");
+    for (const path of ["/%", "/login%", "/%E0%A4%A"]) {
+      const response = await get(path);
+      expect(response.status).toBe(400);
+      const html = await response.text();
+      expect(html).toContain("That address isn");
+      noStackTrace(html);
+    }
+    expect(warn).not.toHaveBeenCalled();
+  });
+
+  it("still serves a path with a valid %-escape", async () => {
+    expect((await get("/log%69n")).status).toBe(200);
   });
 });
 

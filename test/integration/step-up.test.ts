@@ -49,16 +49,20 @@ describe("changes that need a recent sign-in", () => {
     expect((await lastMailTo(EMAIL)).subject).toBe("Two-factor authentication is off");
   });
 
-  it("asks an older session with 2FA to confirm with an authenticator code first, then lets the change through", async () => {
+  it("asks an older session with 2FA to confirm with an authenticator code first, then turns 2FA off as asked", async () => {
     const browser = await signedInWithTwoFactor();
     await ageSessions(11);
     const refused = await browser.post("/account", { intent: "disable-2fa" });
     expect(refused.status).toBe(303);
-    expect(refused.headers.get("Location")).toBe("/account/confirm?next=%2Faccount%23two-factor");
+    expect(refused.headers.get("Location")).toBe("/account/confirm?next=%2Faccount%23two-factor&then=disable-2fa");
     expect(await twoFactorOn()).toBe(true);
+    // The outcome in the address only words what happened: while 2FA is on, it says nothing.
+    expect(await (await browser.get("/account?done=two-factor-off")).text()).not.toContain("Two-factor authentication is off.");
 
     const prompt = await (await browser.get(refused.headers.get("Location")!)).text();
+    expect(prompt).toContain("To turn off two-factor authentication, confirm it&#x27;s you.");
     expect(prompt).toContain("Enter a code from your authenticator app instead.");
+    expect(prompt).toMatch(/<input type="hidden" name="then" value="disable-2fa"\/>/);
     expect(prompt).not.toContain("Email me a code");
     // The step used to enroll is spent; the next one is still within the accepted window.
     const confirmed = await browser.post("/account/confirm", {
@@ -66,11 +70,13 @@ describe("changes that need a recent sign-in", () => {
       kind: "totp",
       code: await totp(browser.secret, browser.enrolledAt, 1),
       next: "/account#two-factor",
+      then: "disable-2fa",
     });
     expect(confirmed.status).toBe(303);
-    expect(confirmed.headers.get("Location")).toBe("/account?confirmed=1#two-factor");
-    expect((await browser.post("/account", { intent: "disable-2fa" })).status).toBe(200);
+    expect(confirmed.headers.get("Location")).toBe("/account?done=two-factor-off#two-factor");
     expect(await twoFactorOn()).toBe(false);
+    const account = await (await browser.get("/account?done=two-factor-off")).text();
+    expect(account).toContain("Two-factor authentication is off.");
     const event = await env.DB.prepare("SELECT detail FROM auth_events WHERE type = 'step_up'").first<{ detail: string }>();
     expect(event!.detail).toBe("totp");
   });
@@ -113,7 +119,7 @@ describe("changes that need a recent sign-in", () => {
     const browser = await signedInWithoutTwoFactor();
     await ageSessions(11);
     const refused = await browser.post("/account", { intent: "setup-2fa" });
-    expect(refused.headers.get("Location")).toBe("/account/confirm?next=%2Faccount%23two-factor");
+    expect(refused.headers.get("Location")).toBe("/account/confirm?next=%2Faccount%23two-factor&then=setup-2fa");
     const prompt = await browser.get(refused.headers.get("Location")!);
     expect(await prompt.text()).toContain("We&#x27;ll email a code to");
     const sent = await browser.post("/account/confirm?next=%2Faccount%23two-factor", { intent: "send" });
@@ -195,7 +201,7 @@ describe("changes that need a recent sign-in", () => {
     await ageSessions(11);
     const response = await browser.post("/account", { intent: "setup-2fa" });
     expect(response.status).toBe(303);
-    expect(response.headers.get("Location")).toBe("/account/confirm?next=%2Faccount%23two-factor");
+    expect(response.headers.get("Location")).toBe("/account/confirm?next=%2Faccount%23two-factor&then=setup-2fa");
     expect(await env.DB.prepare("SELECT count(*) AS n FROM totp_credentials").first("n")).toBe(0);
   });
 

@@ -126,3 +126,15 @@ describe("describeActivity", () => {
     expect(describeActivity({ type: "no_such_event", detail: null, ...firefoxInGermany })).toBeNull();
   });
 });
+
+describe("describePlace", () => {
+  it("says a local run's requests come from this computer, not wrangler's invented city", async () => {
+    const { describePlace, readClientInfo } = await import("~/lib/client-info.server");
+    const local = readClientInfo(
+      new Request("http://localhost:8787/", { headers: { "CF-Connecting-IP": "127.0.0.1" }, cf: { country: "US", city: "Austin" } } as RequestInit),
+    );
+    expect(local).toMatchObject({ country: null, city: null });
+    expect(describePlace(local)).toBe("This computer (local)");
+    expect(describePlace({ ip: "203.0.113.7", country: "DE", city: "Berlin" })).toBe("Berlin, Germany");
+  });
+});

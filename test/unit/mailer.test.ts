@@ -3,6 +3,7 @@ import { createResendMailer } from "~/lib/mail/resend.server";
 import { createPostmarkMailer } from "~/lib/mail/postmark.server";
 import { createCloudflareMailer, parseMailbox } from "~/lib/mail/cloudflare.server";
 import { renderSignInEmail } from "~/emails/sign-in-email";
+import { testConfig } from "../helpers/deps";
 import { interceptResend } from "../mocks/resend";
 import { interceptPostmark, postmarkAccepted, postmarkRefused } from "../mocks/postmark";
 
@@ -92,6 +93,7 @@ describe("the sign-in email", () => {
       expiresAt: new Date(Date.UTC(2026, 0, 1, 12, 10)),
       code: "012345",
       lifetimeMinutes: 10,
+      theme: testConfig().theme,
     });
     expect(mail.html).toContain("a&lt;b&gt;@example.com");
     expect(mail.html).toContain("token=abc&amp;x=&quot;y&quot;");

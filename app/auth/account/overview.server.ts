@@ -5,7 +5,8 @@
  */
 import { runBatch } from "~/db/batch.server";
 import type { ClientInfo } from "~/lib/client-info.server";
-import { describeBrowser, describeLocation } from "~/lib/user-agent";
+import { describeBrowser } from "~/lib/user-agent";
+import { describePlace } from "~/lib/client-info.server";
 import { connectedAppsQuery, type ConnectedApp } from "~/provider/connected-apps.server";
 import type { AuthDeps } from "../deps";
 import { ACTIVITY_WORDS, describeActivity, describeSignInMethod, REPEATABLE_EVENTS } from "../audit/activity";
@@ -87,7 +88,7 @@ export async function loadAccountOverview(
       id: row.id,
       current: row.id === currentSessionId,
       browser: describeBrowser(row.userAgent),
-      location: describeLocation(row.country, row.city),
+      location: describePlace(row),
       ip: row.ip,
       signedIn: describeSignInMethod(row.method),
       createdAt: row.createdAt,

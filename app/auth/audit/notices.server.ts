@@ -4,7 +4,8 @@
  * (the change already happened; a slow mail provider shouldn't hold the page); a failure is logged.
  */
 import type { ClientInfo } from "~/lib/client-info.server";
-import { describeBrowser, describeLocation } from "~/lib/user-agent";
+import { describeBrowser } from "~/lib/user-agent";
+import { describePlace } from "~/lib/client-info.server";
 import { renderNoticeEmail, type Notice } from "~/emails/notice-email";
 import type { AuthDeps } from "../deps";
 import { issueNoticeLinkToken } from "../email/verification-tokens.server";
@@ -28,7 +29,7 @@ export async function notMeLink(deps: Pick<AuthDeps, "db" | "config" | "now">, {
 
 /** When, on which device and where the change was made: the lines every notice ends with. */
 export function noticeDetails(now: Date, client: ClientInfo): [string, string][] {
-  const where = describeLocation(client.country, client.city);
+  const where = describePlace(client);
   return [
     ["When", `${now.toISOString().slice(0, 16).replace("T", " ")} UTC`],
     ["Device", describeBrowser(client.userAgent)],
@@ -39,13 +40,20 @@ export function noticeDetails(now: Date, client: ClientInfo): [string, string][]
 export function sendSecurityNotice(
   deps: NoticeDeps,
   client: ClientInfo,
-  notice: Omit<Notice, "appUrl" | "details"> & { details?: [string, string][] },
+  notice: Omit<Notice, "appUrl" | "theme" | "details"> & { details?: [string, string][] },
 ): void {
+  // Notices are written in Latchkey's voice; a deployment with its own product name gets that name.
+  const name = deps.config.theme.name;
+  const branded = (text: string) => (name === "Latchkey" ? text : text.replaceAll("Latchkey", name));
   const send = async () => {
     const sent = await deps.mailer.send(
       renderNoticeEmail({
         ...notice,
+        subject: branded(notice.subject),
+        heading: branded(notice.heading),
+        paragraphs: notice.paragraphs.map(branded),
         appUrl: deps.config.appUrl,
+        theme: deps.config.theme,
         details: [...(notice.details ?? []), ...noticeDetails(deps.now(), client)],
       }),
     );

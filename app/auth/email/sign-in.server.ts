@@ -68,7 +68,7 @@ export async function requestSignInEmail(
   // token still exists, so limits and code guesses behave identically, but redeeming it can never
   // create the account.
   const message = issued.deliverable
-    ? renderSignInEmail({ to: email, link: link.href, code: issued.code, expiresAt: issued.expiresAt, lifetimeMinutes: VERIFICATION_LIFETIME_MS / 60_000 })
+    ? renderSignInEmail({ to: email, link: link.href, code: issued.code, expiresAt: issued.expiresAt, lifetimeMinutes: VERIFICATION_LIFETIME_MS / 60_000, theme: config.theme })
     : null;
   const deliver = () => sendTokenEmail(deps, { issued, email, purpose: "sign-in", message, client });
 

@@ -81,7 +81,7 @@ export async function beginPasskeyRegistration(
   return {
     ok: true,
     options: {
-      rp: { id: rp.rpId, name: "Latchkey" },
+      rp: { id: rp.rpId, name: deps.config.theme.name },
       user: { id: userHandleFor(user.id), name: user.email, displayName: user.email },
       challenge,
       pubKeyCredParams: SUPPORTED_ALGORITHMS.map((alg) => ({ type: "public-key" as const, alg })),

@@ -81,9 +81,9 @@ export async function getPendingEnrollment(
   return { manualKey: formatSecretForManualEntry(secret), uri, qr: qrCodePath(uri) };
 }
 
-/** The name authenticator apps list the account under: "Latchkey (auth.example.com)". */
+/** The name authenticator apps list the account under: "Latchkey (auth.example.com)", or the product's name. */
 function issuerName(config: AppConfig): string {
-  return `Latchkey (${new URL(config.appUrl).host})`;
+  return `${config.theme.name} (${new URL(config.appUrl).host})`;
 }
 
 export type ConfirmEnrollmentResult =

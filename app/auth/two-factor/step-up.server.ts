@@ -26,6 +26,7 @@ import { getTwoFactorStatus } from "./enrollment.server";
 import { normalizeSecondFactorCode, proveSecondFactor, type SecondFactorKind } from "./proof.server";
 import { countFailure, reportRecoveryCodeUse } from "./second-step.server";
 import { readEnabledAuthenticator } from "./totp-credentials.server";
+import type { StepUpContinuation } from "./continuations.server";
 
 export const STEP_UP_WINDOW_MS = 10 * 60 * 1000;
 
@@ -35,9 +36,12 @@ export function isRecentlyAuthenticated(session: Pick<Session, "authenticatedAt"
   return now.getTime() - at < STEP_UP_WINDOW_MS;
 }
 
-/** The confirm page for a sensitive change at `next` (a same-origin path). */
-export function stepUpPath(next: string): string {
-  return `/account/confirm?${new URLSearchParams({ next })}`;
+/**
+ * The confirm page for a sensitive change at `next` (a same-origin path); with `then`, confirming goes on
+ * to make that change (continuations.server.ts) instead of returning to its button.
+ */
+export function stepUpPath(next: string, then?: StepUpContinuation): string {
+  return `/account/confirm?${new URLSearchParams(then ? { next, then } : { next })}`;
 }
 
 /** Where step-up may return to: account pages, and an app's sign-in request waiting for a fresh sign-in. */
@@ -70,7 +74,8 @@ export async function sendStepUpCode(
   const message = renderNoticeEmail({
     to: user.email,
     appUrl: deps.config.appUrl,
-    subject: "Your Latchkey confirmation code",
+    theme: deps.config.theme,
+    subject: `Your ${deps.config.theme.name} confirmation code`,
     heading: "Confirm it's you",
     paragraphs: [
       `Enter this code on your account page to confirm a security change: ${result.issued.code}`,

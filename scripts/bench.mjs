@@ -170,8 +170,10 @@ const startupRuns = startupProfiles.map((profile) => {
   const typical = median(profile.timeDeltas.slice(1)) ?? 1000;
   return round(busyMicroseconds(profile, 3 * typical) / 1000, 1);
 });
-const startup = { medianMs: median(startupRuns), runsMs: startupRuns, breakdown: startupBreakdown(startupProfiles) };
-console.log(`Startup CPU: median ${startup.medianMs} ms (${startupRuns.join(", ")})`);
+// Contention on a shared machine only adds to a sampled profile (a sample that lands while the thread is
+// descheduled counts as busy), so the minimum is the best single estimate; the median is the goal's value.
+const startup = { medianMs: median(startupRuns), minMs: Math.min(...startupRuns), runsMs: startupRuns, breakdown: startupBreakdown(startupProfiles) };
+console.log(`Startup CPU: median ${startup.medianMs} ms, min ${startup.minMs} ms (${startupRuns.join(", ")})`);
 
 // ------------------------------------------------------------------------------------ state and servers
 rmSync(STATE, { recursive: true, force: true });
@@ -618,7 +620,7 @@ const goals = [
 
 const cell = (v) => (v === null || v === undefined ? "–" : v);
 const lines = [
-  `Bundle: ${kib(workerBundle.raw)} raw, ${kib(workerBundle.gzip)} gzip (${kib(workerBundle.gzip9)} at -9). Startup CPU: median ${startup.medianMs} ms of ${startupRuns.join(", ")}. Sign-in page client JS: ${kib(clientJs.raw)} raw / ${kib(clientJs.gzip)} gzip (${scripts.length} files).`,
+  `Bundle: ${kib(workerBundle.raw)} raw, ${kib(workerBundle.gzip)} gzip (${kib(workerBundle.gzip9)} at -9). Startup CPU: median ${startup.medianMs} ms, min ${startup.minMs} ms, of ${startupRuns.join(", ")}. Sign-in page client JS: ${kib(clientJs.raw)} raw / ${kib(clientJs.gzip)} gzip (${scripts.length} files).`,
   "",
   "| dependency | minified |",
   "| --- | ---: |",

@@ -13,6 +13,7 @@ import { createRequestHandler, type AppLoadContext } from "@remix-run/cloudflare
 import { readClientInfo } from "~/lib/client-info.server";
 import { themeStylesheet } from "~/lib/theme";
 import { createDb, type Database } from "~/lib/db.server";
+import { openRequestD1 } from "~/lib/d1-sessions.server";
 import { readConfig, type AppConfig } from "~/lib/env.server";
 import type { Mailer } from "~/lib/mail/mailer.server";
 import { createMailer, type ExtraMailers } from "~/lib/mail/create-mailer.server";
@@ -162,7 +163,10 @@ function createApp({ routes, mailers, onQuery, inlineStylePaths }: WorkerOptions
   app.use(async (c, next) => {
     const result = readConfig(c.env);
     if (!result.ok) return notConfigured(c, result.problems);
-    const db = createDb(c.env.DB, onQuery && (() => onQuery(c)));
+    // One D1 session per request: with read replication on, replicas may serve reads, while requests
+    // that carry credentials or write start on the primary (SES-7; decision 014).
+    const d1 = await openRequestD1(c.env.DB, c.req.raw, result.config);
+    const db = createDb(d1.session, onQuery && (() => onQuery(c)));
     // The outbox passes the config check on a loopback APP_URL, but only the dev entry has it: a
     // deployed Worker left on it says so here instead of failing at the first sign-in email.
     const mail = createMailer(result.config, { db, emailBinding: c.env.EMAIL }, mailers);
@@ -171,6 +175,12 @@ function createApp({ routes, mailers, onQuery, inlineStylePaths }: WorkerOptions
     c.set("db", db);
     c.set("mailer", mail.mailer);
     await next();
+    // After a write, the browser carries the bookmark so its next anonymous reads see that write.
+    const bookmark = await d1.bookmarkCookie();
+    if (bookmark) {
+      c.res = new Response(c.res.body, c.res);
+      c.res.headers.append("Set-Cookie", bookmark);
+    }
   });
 
   if (routes) app.route("/", routes);

@@ -38,6 +38,7 @@ const CONCURRENCY = [1, 32];
 const SAMPLING_US = 100;
 const env = { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
 const STATE = join(ROOT, ".wrangler/bench-state");
+const PROFILES = join(ROOT, ".wrangler/bench-profiles");
 // BENCH_ROUTES="token" (a regex over route names) measures only matching routes (and the floors), and
 // starts a peer only if one of its routes matches.
 const ONLY = process.env.BENCH_ROUTES ? new RegExp(process.env.BENCH_ROUTES, "i") : null;
@@ -258,6 +259,25 @@ const d1FloorState = join(STATE, "d1-floor");
 run(WRANGLER, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", d1FloorState, "--config", "test/bench/d1-floor/wrangler.toml"]);
 start("d1Floor", ["--config", "test/bench/d1-floor/wrangler.toml", "--persist-to", d1FloorState]);
 
+/**
+ * Startup CPU of a Worker in `cwd` (its wrangler.toml), measured like ours: its upload bundle through
+ * `wrangler check startup`, STARTUP_RUNS profiles. For context next to ours: peers without any UI.
+ */
+function startupOfPeer(cwd, name) {
+  const dir = join(STATE, `${name}-bundle`);
+  const upload = join(dir, "upload.bundle");
+  run(WRANGLER, ["deploy", "--dry-run", "--outdir", dir, "--outfile", upload], { cwd });
+  const runs = [];
+  for (let i = 0; i < STARTUP_RUNS; i++) {
+    const file = join(dir, `startup-${i}.cpuprofile`);
+    run(WRANGLER, ["check", "startup", "--worker", upload, "--outfile", file], { cwd });
+    const profile = JSON.parse(readFileSync(file, "utf8"));
+    runs.push(round(busyMicroseconds(profile, 3 * (median(profile.timeDeltas.slice(1)) ?? 1000)) / 1000, 1));
+  }
+  return { name, medianMs: median(runs), minMs: Math.min(...runs), runsMs: runs, bundle: gzipSizes(readFileSync(join(dir, readdirSync(dir).find((f) => /\.m?js$/.test(f))))) };
+}
+const peerStartups = [];
+
 /** A peer in test/bench/<dir> with its own package.json, installed on first use; null if unavailable. */
 function startPeer(server, dir, setup) {
   const cwd = join(ROOT, "test/bench", dir);
@@ -265,6 +285,11 @@ function startPeer(server, dir, setup) {
     if (!existsSync(join(cwd, "node_modules"))) run("npm", ["ci", "--no-audit", "--no-fund"], { cwd });
     const state = join(STATE, dir);
     setup?.(cwd, state);
+    try {
+      peerStartups.push(startupOfPeer(cwd, dir));
+    } catch (error) {
+      console.error(`${dir}: no startup profile: ${error.message}`);
+    }
     start(server, ["--persist-to", state], cwd);
     return origin(server);
   } catch (error) {
@@ -471,9 +496,14 @@ async function inspect(server) {
     socket.onerror = () => reject(new Error(`inspector of ${server} unreachable`));
   });
   return {
+    // A Worker reloaded by wrangler (e.g. a source file changed mid-run) never answers: fail, don't hang.
     send: (method, params = {}) =>
-      new Promise((resolve) => {
-        pending.set(++id, resolve);
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`inspector of ${server}: no answer to ${method} in 60 s`)), 60_000);
+        pending.set(++id, (message) => {
+          clearTimeout(timer);
+          resolve(message);
+        });
         socket.send(JSON.stringify({ id, method, params }));
       }),
     close: () => socket.close(),
@@ -503,6 +533,9 @@ async function cpuPerRequest(target) {
     const seconds = (performance.now() - startedAt) / 1000;
     const { result } = await inspector.send("Profiler.stop");
     const after = pid ? processCpuMs(pid) : null;
+    // The profiles, for a look in Chrome DevTools (Performance → load profile): where a route's CPU goes.
+    mkdirSync(PROFILES, { recursive: true });
+    writeFileSync(join(PROFILES, `${target.name.replace(/[^A-Za-z0-9]+/g, "-")}.cpuprofile`), JSON.stringify(result.profile));
     return {
       sequentialRequestsPerSecond: Math.round(CPU_REQUESTS / seconds),
       isolateMs: round(busyMicroseconds(result.profile, 2 * SAMPLING_US) / 1000 / CPU_REQUESTS, 3),
@@ -640,6 +673,9 @@ const lines = [
   ...goals.map((g) => `| ${g.goal} | ${cell(g.measured)} | ${g.met === null ? "–" : g.met ? "yes" : "**no**"} |`),
   "",
   "Startup CPU by origin (ms, mean of the profiles): " + startup.breakdown.map((b) => `${b.source} ${b.ms}`).join("; "),
+  "",
+  "Peers' startup CPU, same method: " +
+    peerStartups.map((p) => `${p.name} median ${p.medianMs} ms, min ${p.minMs} ms (${kib(p.bundle.gzip)} gzip)`).join("; "),
 ];
 console.log(`\n${lines.join("\n")}\n`);
 const resultsFile = ONLY ? join(ROOT, ".wrangler/bench-results-partial.json") : join(ROOT, "bench-results.json");
@@ -655,6 +691,7 @@ writeFileSync(
       workerBundle,
       dependencies,
       startup,
+      peerStartups,
       clientJs,
       floors,
       goals,

@@ -575,6 +575,19 @@ function load(target, connections) {
   });
 }
 
+/** One load run's summary. */
+async function measureLoad(target, connections) {
+  const { result, latencies, statusErrors } = await load(target, connections);
+  return {
+    connections,
+    requestsPerSecond: Math.round(result.requests.average),
+    requests: latencies.length,
+    p50Ms: round(percentile(latencies, 50)),
+    p99Ms: round(percentile(latencies, 99)),
+    errors: result.errors + result.timeouts + statusErrors,
+  };
+}
+
 const results = [];
 const measured = targets.filter((t) => t.isFloor || wanted(t.name));
 for (const target of measured) {
@@ -586,15 +599,13 @@ for (const target of measured) {
   for (const connections of CONCURRENCY) {
     // Fresh single-use values (OpenAuth's codes) for this run: three times what the last run's rate needs.
     await target.prepare?.(Math.max(500, Math.ceil(3 * rate * DURATION_SECONDS)));
-    const { result, latencies, statusErrors } = await load(target, connections);
-    const run = {
-      connections,
-      requestsPerSecond: Math.round(result.requests.average),
-      requests: latencies.length,
-      p50Ms: round(percentile(latencies, 50)),
-      p99Ms: round(percentile(latencies, 99)),
-      errors: result.errors + result.timeouts + statusErrors,
-    };
+    // Paired runs: the machine's load drifts over a run of several minutes, so each ratio compares runs
+    // made back to back: the route's floor right before the route, and our route right before its peer.
+    const floorTarget = !target.isFloor && target.floor && targets.find((t) => t.isFloor === target.floor);
+    const pairedFloor = floorTarget ? await measureLoad(floorTarget, connections) : null;
+    const oursTarget = target.versus && targets.find((t) => t.name === target.versus);
+    const pairedOurs = oursTarget ? await measureLoad(oursTarget, connections) : null;
+    const run = { ...(await measureLoad(target, connections)), pairedFloor, pairedOurs };
     row.runs.push(run);
     rate = Math.max(rate, run.requestsPerSecond);
     console.log(`${target.name} @${connections}: ${run.requestsPerSecond} req/s, p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms, errors ${run.errors}`);
@@ -621,10 +632,13 @@ const runAt = (route, connections) => byName[route]?.runs.find((r) => r.connecti
 
 for (const row of results) {
   for (const r of row.runs) {
-    const floor = row.floor && floors[row.floor][r.connections];
+    // Against the floor run right before this one (and, for the record, against the floors' mean).
+    const floor = r.pairedFloor;
     r.p50VsFloor = floor ? round(r.p50Ms / floor.p50Ms) : null;
     r.rpsVsFloor = floor ? round(r.requestsPerSecond / floor.requestsPerSecond) : null;
-    const ours = row.versus && runAt(row.versus, r.connections);
+    const mean = row.floor && floors[row.floor][r.connections];
+    r.rpsVsFloorMean = mean ? round(r.requestsPerSecond / mean.requestsPerSecond) : null;
+    const ours = r.pairedOurs;
     r.oursVsPeer = ours ? round(ours.requestsPerSecond / r.requestsPerSecond) : null;
   }
 }
@@ -664,7 +678,7 @@ const lines = [
   ...results.flatMap((row) =>
     row.runs.map(
       (r) =>
-        `| ${row.route}${row.floor ? ` [${row.floor}]` : ""} | ${r.connections} | ${r.requestsPerSecond} | ${r.p50Ms} | ${r.p99Ms} | ${cell(r.p50VsFloor)} | ${cell(r.rpsVsFloor)} | ${cell(r.oursVsPeer)} | ${r.errors} | ${cell(row.d1Queries)} | ${row.bytes} (${row.bytesGzip}) | ${row.cpu.isolateMs} / ${cell(row.cpu.processMs)} |`,
+        `| ${row.route}${row.floor ? ` [${row.floor}]` : ""} | ${r.connections} | ${r.requestsPerSecond} | ${r.p50Ms} | ${r.p99Ms} | ${cell(r.p50VsFloor)} | ${cell(r.rpsVsFloor)}${r.pairedFloor ? ` (floor ${r.pairedFloor.requestsPerSecond})` : ""} | ${cell(r.oursVsPeer)}${r.pairedOurs ? ` (ours ${r.pairedOurs.requestsPerSecond})` : ""} | ${r.errors} | ${cell(row.d1Queries)} | ${row.bytes} (${row.bytesGzip}) | ${row.cpu.isolateMs} / ${cell(row.cpu.processMs)} |`,
     ),
   ),
   "",

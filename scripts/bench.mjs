@@ -438,6 +438,8 @@ const request = (target) =>
     headers: headersOf(target),
     body: typeof target.body === "function" ? target.body() : undefined,
     redirect: "manual",
+    // A server that stops answering fails its target instead of hanging the run.
+    signal: AbortSignal.timeout(30_000),
   });
 
 /** D1 round trips (the dev entry's X-D1-Queries) and the response's size, raw and gzipped, from one request. */
@@ -590,7 +592,18 @@ async function measureLoad(target, connections) {
 
 const results = [];
 const measured = targets.filter((t) => t.isFloor || wanted(t.name));
+const failures = [];
 for (const target of measured) {
+  try {
+    await measureTarget(target);
+  } catch (error) {
+    // Reported, not fatal: the rest of the run still says something (and the report lists what failed).
+    console.error(`${target.name}: not measured: ${error.message}`);
+    failures.push({ route: target.name, error: error.message });
+  }
+}
+
+async function measureTarget(target) {
   await target.prepare?.(CPU_REQUESTS + 30);
   const first = await sample(target);
   const cpu = await cpuPerRequest(target);
@@ -688,6 +701,8 @@ const lines = [
   "",
   "Startup CPU by origin (ms, mean of the profiles): " + startup.breakdown.map((b) => `${b.source} ${b.ms}`).join("; "),
   "",
+  ...(failures.length ? ["", "Not measured: " + failures.map((f) => `${f.route} (${f.error})`).join("; ")] : []),
+  "",
   "Peers' startup CPU, same method: " +
     peerStartups.map((p) => `${p.name} median ${p.medianMs} ms, min ${p.minMs} ms (${kib(p.bundle.gzip)} gzip)`).join("; "),
 ];
@@ -710,6 +725,7 @@ writeFileSync(
       floors,
       goals,
       results,
+      failures,
     },
     null,
     2,

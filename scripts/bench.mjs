@@ -494,7 +494,8 @@ async function inspect(server) {
     pending.delete(message.id);
   };
   await new Promise((resolve, reject) => {
-    socket.onopen = resolve;
+    const timer = setTimeout(() => reject(new Error(`inspector of ${server}: no connection in 30 s`)), 30_000);
+    socket.onopen = () => resolve(clearTimeout(timer));
     socket.onerror = () => reject(new Error(`inspector of ${server} unreachable`));
   });
   return {
@@ -544,6 +545,8 @@ async function cpuPerRequest(target) {
       processMs: before === null ? null : round((after - before) / CPU_REQUESTS, 2),
     };
   } finally {
+    // A profiler left enabled keeps recording code events in the isolate for the rest of the run.
+    await inspector.send("Profiler.disable").catch(() => {});
     inspector.close();
   }
 }
@@ -625,6 +628,8 @@ async function measureTarget(target) {
   }
   console.log(`  CPU/request: isolate ${cpu.isolateMs} ms, workerd process ${cpu.processMs} ms; D1 ${first.d1Queries ?? "–"}; ${first.bytes} B (${first.bytesGzip} gzip)`);
   results.push(row);
+  // What is measured so far, in case a later target brings a server down.
+  writeFileSync(join(ROOT, ".wrangler/bench-results-progress.json"), JSON.stringify({ workerBundle, startup, results }, null, 2));
 }
 
 // ------------------------------------------------------------------------------------------ report

@@ -173,7 +173,9 @@ const startupRuns = startupProfiles.map((profile) => {
 });
 // Contention on a shared machine only adds to a sampled profile (a sample that lands while the thread is
 // descheduled counts as busy), so the minimum is the best single estimate; the median is the goal's value.
-const startup = { medianMs: median(startupRuns), minMs: Math.min(...startupRuns), runsMs: startupRuns, breakdown: startupBreakdown(startupProfiles) };
+// A profile with no busy sample at all (it happens: the sampler missed the whole run) is no measurement.
+const validStartupRuns = startupRuns.filter((ms) => ms > 0);
+const startup = { medianMs: median(validStartupRuns), minMs: Math.min(...validStartupRuns), runsMs: startupRuns, breakdown: startupBreakdown(startupProfiles) };
 console.log(`Startup CPU: median ${startup.medianMs} ms, min ${startup.minMs} ms (${startupRuns.join(", ")})`);
 
 // ------------------------------------------------------------------------------------ state and servers
@@ -274,7 +276,8 @@ function startupOfPeer(cwd, name) {
     const profile = JSON.parse(readFileSync(file, "utf8"));
     runs.push(round(busyMicroseconds(profile, 3 * (median(profile.timeDeltas.slice(1)) ?? 1000)) / 1000, 1));
   }
-  return { name, medianMs: median(runs), minMs: Math.min(...runs), runsMs: runs, bundle: gzipSizes(readFileSync(join(dir, readdirSync(dir).find((f) => /\.m?js$/.test(f))))) };
+  const valid = runs.filter((ms) => ms > 0);
+  return { name, medianMs: median(valid), minMs: Math.min(...valid), runsMs: runs, bundle: gzipSizes(readFileSync(join(dir, readdirSync(dir).find((f) => /\.m?js$/.test(f))))) };
 }
 const peerStartups = [];
 

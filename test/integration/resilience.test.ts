@@ -32,21 +32,27 @@ function formRequest(path: string, form: Record<string, string>, headers: Record
   });
 }
 
-/** The real local D1, except that statements matching `failWhen` (or every batch) throw like an outage. */
+/**
+ * The real local D1, except that statements matching `failWhen` (or every batch) throw like an outage,
+ * also through the D1 sessions the Worker opens per request (read replication, decision 014).
+ */
 function failingD1({ failWhen, failBatches = false }: { failWhen?: RegExp; failBatches?: boolean }): D1Database {
   const outage = () => {
     throw new Error("D1_ERROR: Network connection lost.");
   };
-  return new Proxy(env.DB, {
-    get(target, property) {
-      if (property === "prepare") {
-        return (sql: string) => (failWhen?.test(sql) ? outage() : target.prepare(sql));
-      }
-      if (property === "batch" && failBatches) return async () => outage();
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
+  const failing = <T extends D1Database | D1DatabaseSession>(d1: T): T =>
+    new Proxy(d1, {
+      get(target, property) {
+        if (property === "prepare") {
+          return (sql: string) => (failWhen?.test(sql) ? outage() : target.prepare(sql));
+        }
+        if (property === "batch" && failBatches) return async () => outage();
+        if (property === "withSession") return (start?: string) => failing((target as D1Database).withSession(start));
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+  return failing(env.DB);
 }
 
 async function assertNothingHalfWritten() {

@@ -9,13 +9,11 @@
  * through the few typed seams in WorkerOptions.
  */
 import { Hono, type Context } from "hono";
-import { createRequestHandler, type AppLoadContext, type ServerBuild } from "@remix-run/cloudflare";
-// Produced by `remix vite:build` (npm run build); has no type declarations of its own.
-// @ts-ignore -- missing until the first build, and untyped after it
-import * as remixBuild from "../build/server/index.js";
+import { createRequestHandler, type AppLoadContext } from "@remix-run/cloudflare";
 import { readClientInfo } from "~/lib/client-info.server";
 import { themeStylesheet } from "~/lib/theme";
 import { createDb, databaseOutage, type Database } from "~/lib/db.server";
+import { openRequestD1 } from "~/lib/d1-sessions.server";
 import { readConfig, type AppConfig } from "~/lib/env.server";
 import type { Mailer } from "~/lib/mail/mailer.server";
 import { createMailer, type ExtraMailers } from "~/lib/mail/create-mailer.server";
@@ -28,6 +26,7 @@ import { requestBodies } from "./worker/middleware/request-bodies";
 import { readablePaths } from "./worker/middleware/readable-paths";
 import { renderStatusPage, type StatusPage } from "./worker/status-page";
 import { answeringDatabaseOutages } from "./worker/database-outages";
+import { build, stylesheet } from "./worker/remix-build";
 import { purgeExpiredRows, rotateKeysIfDue } from "./worker/purge";
 import { passkeyRoutes } from "./auth/passkeys/routes";
 import { oidcProvider } from "./provider/app";
@@ -65,10 +64,7 @@ export interface WorkerOptions {
   inlineStylePaths?: string[];
 }
 
-const build = remixBuild as unknown as ServerBuild;
 const handleRemixRequest = createRequestHandler(answeringDatabaseOutages(build));
-/** The app's stylesheet, for the pages the Worker renders itself (status pages, dev tools). */
-export const stylesheet: string | undefined = build.assets.routes.root?.css?.[0];
 
 /** A D1 outage as "try again": JSON for the JSON APIs (/api/*, the passkey ceremony), else a page. */
 async function answerOutage(c: Context<WorkerEnv>, outage: Response): Promise<Response> {
@@ -179,7 +175,10 @@ function createApp({ routes, mailers, onQuery, inlineStylePaths }: WorkerOptions
   app.use(async (c, next) => {
     const result = readConfig(c.env);
     if (!result.ok) return notConfigured(c, result.problems);
-    const db = createDb(c.env.DB, onQuery && (() => onQuery(c)));
+    // One D1 session per request: with read replication on, replicas may serve reads, while requests
+    // that carry credentials or write start on the primary (SES-7; decision 014).
+    const d1 = await openRequestD1(c.env.DB, c.req.raw, result.config);
+    const db = createDb(d1.session, onQuery && (() => onQuery(c)));
     // The outbox passes the config check on a loopback APP_URL, but only the dev entry has it: a
     // deployed Worker left on it says so here instead of failing at the first sign-in email.
     const mail = createMailer(result.config, { db, emailBinding: c.env.EMAIL }, mailers);
@@ -188,6 +187,12 @@ function createApp({ routes, mailers, onQuery, inlineStylePaths }: WorkerOptions
     c.set("db", db);
     c.set("mailer", mail.mailer);
     await next();
+    // After a write, the browser carries the bookmark so its next anonymous reads see that write.
+    const bookmark = await d1.bookmarkCookie();
+    if (bookmark) {
+      c.res = new Response(c.res.body, c.res);
+      c.res.headers.append("Set-Cookie", bookmark);
+    }
   });
 
   if (routes) app.route("/", routes);

@@ -6,7 +6,8 @@
  */
 import { Hono } from "hono";
 import { escapeHtml } from "~/lib/html";
-import { stylesheet, type WorkerEnv } from "~/worker";
+import type { WorkerEnv } from "~/worker";
+import { stylesheet } from "~/worker/remix-build";
 import { isOutboxReadable, listOutboxMessages, type OutboxMessage } from "./outbox.server";
 import { renderDevPage } from "./page";
 

@@ -12,7 +12,8 @@
  */
 import { Hono } from "hono";
 import { GITHUB_STAND_IN_PATH, GOOGLE_STAND_IN_PATH, isLoopbackUrl } from "~/lib/env.server";
-import { createWorker, stylesheet, type WorkerEnv } from "~/worker";
+import { createWorker, type WorkerEnv } from "~/worker";
+import { stylesheet } from "~/worker/remix-build";
 import { githubStandIn } from "./github-stand-in";
 import { googleStandIn } from "./google-stand-in";
 import { DEMO_RP_PATH, demoRelyingParty } from "./rp/app";

@@ -1,12 +1,19 @@
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import * as schema from "~/db/schema";
 
-export type Database = DrizzleD1Database<typeof schema> & { $client: D1Database };
+/** What the app queries through: the binding itself, or one request's D1 session (d1-sessions.server.ts). */
+export type D1Client = D1Database | D1DatabaseSession;
 
-/** `onQuery` is told of every D1 round trip (a statement or a batch), e.g. to count them per request. */
-export function createDb(d1: D1Database, onQuery?: () => void): Database {
+export type Database = DrizzleD1Database<typeof schema> & { $client: D1Client };
+
+/**
+ * `d1` is the binding or a D1 session over it (read replication: the session decides which copy serves
+ * each query; both have prepare and batch, all drizzle uses). `onQuery` is told of every D1 round trip
+ * (a statement or a batch), e.g. to count them per request.
+ */
+export function createDb(d1: D1Client, onQuery?: () => void): Database {
   const guarded = guardD1(d1, onQuery);
-  const db = drizzle(guarded, { schema });
+  const db = drizzle(guarded as D1Database, { schema });
   const batch = db.batch.bind(db);
   // drizzle 0.45's D1 batch binds values through the query's own prepared statement, which raw queries
   // (db.all / db.get / db.run with the `sql` template) don't have: with values in them it fails with
@@ -71,7 +78,7 @@ function guardStatement(statement: D1PreparedStatement, onQuery?: () => void): D
   return guarded;
 }
 
-function guardD1(d1: D1Database, onQuery?: () => void): D1Database {
+function guardD1<T extends D1Client>(d1: T, onQuery?: () => void): T {
   return new Proxy(d1, {
     get(target, property) {
       const value: unknown = Reflect.get(target, property, target);

@@ -2,8 +2,12 @@
  * The Worker's configuration, parsed once per isolate from its bindings. A deployment with a missing
  * or malformed setting gets a clear configuration page (see the worker's config middleware) rather than
  * failing halfway through a sign-in.
+ *
+ * Parsed with `zod/mini` (the same zod 4 package and checks as `zod`, as functions instead of methods):
+ * the deployed bundle then holds only the checks used here, about 8 KiB gzip, where `import { z } from
+ * "zod"` pulled in all of zod with every locale, 92 KiB gzip (BENCHMARKS.md, issue 15).
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import { parseTheme, type Theme, type ThemeVars } from "./theme";
 import type { SendEmailBinding } from "./mail/cloudflare.server";
 
@@ -14,114 +18,128 @@ export type EmailProvider = (typeof EMAIL_PROVIDERS)[number];
 /** The shipped wrangler.toml's example host: a deployment still on it hasn't been configured. */
 export const PLACEHOLDER_HOST = "latchkey.example.com";
 
-const days = (fallback: number) =>
-  z.coerce.number().int().min(1).max(400).default(fallback).transform((d) => d * 24 * 60 * 60 * 1000);
+/** A whole number from a var (vars are strings; tests may pass numbers), with a message that names it. */
+const wholeNumber = (name: string, min: number, max: number, unit: string) => {
+  const error = `${name} must be a whole number of ${unit} from ${min} to ${max}`;
+  return z.coerce.number({ error }).check(z.int({ error }), z.minimum(min, { error }), z.maximum(max, { error }));
+};
 
-/** "20/3600" → at most 20 per 3600 seconds. */
+const days = (fallback: number, name: string) =>
+  z.pipe(z._default(wholeNumber(name, 1, 400, "days"), fallback), z.transform((d: number) => d * 24 * 60 * 60 * 1000));
+
+const RATE = /^\s*(\d+)\s*\/\s*(\d+)\s*$/;
+
+/** "20/3600" → at most 20 per 3600 seconds; null when malformed or zero. */
+function parseRate(value: string): Rate | null {
+  const match = RATE.exec(value);
+  const limit = Number(match?.[1]);
+  const seconds = Number(match?.[2]);
+  return match && limit >= 1 && seconds >= 1 ? { limit, windowMs: seconds * 1000 } : null;
+}
+
 const rate = (fallback: string, name: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((value, ctx) => {
-      const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(value);
-      const limit = Number(match?.[1]);
-      const seconds = Number(match?.[2]);
-      if (!match || limit < 1 || seconds < 1) {
-        ctx.addIssue({ code: "custom", message: `${name} must look like "COUNT/SECONDS", e.g. "${fallback}"` });
-        return z.NEVER;
-      }
-      return { limit, windowMs: seconds * 1000 };
-    });
+  z.pipe(
+    z._default(z.string().check(z.refine((value) => parseRate(value) !== null, { error: `${name} must look like "COUNT/SECONDS", e.g. "${fallback}"` })), fallback),
+    z.transform((value: string) => parseRate(value)!),
+  );
 
 const seconds = (fallback: number, name: string) =>
-  z.coerce
-    .number({ error: `${name} must be a number of seconds` })
-    .int({ error: `${name} must be a whole number of seconds` })
-    .min(1, { error: `${name} must be at least 1` })
-    .default(fallback)
-    .transform((s) => s * 1000);
+  z.pipe(z._default(wholeNumber(name, 1, Number.MAX_SAFE_INTEGER, "seconds"), fallback), z.transform((s: number) => s * 1000));
+
+const httpUrl = (error: string) => z.url({ protocol: /^https?$/, error });
+
+/** A comma-separated list of secrets, newest first, each at least 32 characters. */
+const secretList = (missing: string, malformed: string) =>
+  z
+    .pipe(
+      z.string({ error: missing }),
+      z.transform((value: string) => value.split(",").map((s) => s.trim()).filter(Boolean)),
+    )
+    .check(z.refine((list) => list.length > 0 && list.every((s) => s.length >= 32), { error: malformed }));
+
+const trimmed = () => z.optional(z.string().check(z.trim()));
 
 const ConfigSchema = z
   .object({
-    APP_URL: z
-      .url({ protocol: /^https?$/, error: "APP_URL must be an http(s) URL such as https://auth.example.com" })
-      .refine((value) => !URL.canParse(value) || new URL(value).hostname !== PLACEHOLDER_HOST, {
-        error: `APP_URL is still the example https://${PLACEHOLDER_HOST}: set it to the address people will open, e.g. https://latchkey.<your-subdomain>.workers.dev or https://auth.yourdomain.com (APP_URL in wrangler.toml [vars]), then npm run deploy`,
-      })
-      .transform((value) => new URL(value).origin),
-    SESSION_SECRET: z
-      .string({ error: "SESSION_SECRET is not set (wrangler secret put SESSION_SECRET)" })
-      .transform((value) => value.split(",").map((s) => s.trim()).filter(Boolean))
-      .refine((secrets) => secrets.length > 0 && secrets.every((s) => s.length >= 32), {
-        error: "SESSION_SECRET must be one or more comma-separated secrets of at least 32 characters",
-      }),
+    APP_URL: z.pipe(
+      httpUrl("APP_URL must be an http(s) URL such as https://auth.example.com").check(
+        z.refine((value) => !URL.canParse(value) || new URL(value).hostname !== PLACEHOLDER_HOST, {
+          error: `APP_URL is still the example https://${PLACEHOLDER_HOST}: set it to the address people will open, e.g. https://latchkey.<your-subdomain>.workers.dev or https://auth.yourdomain.com (APP_URL in wrangler.toml [vars]), then npm run deploy`,
+        }),
+      ),
+      z.transform((value: string) => new URL(value).origin),
+    ),
+    SESSION_SECRET: secretList(
+      "SESSION_SECRET is not set (wrangler secret put SESSION_SECRET)",
+      "SESSION_SECRET must be one or more comma-separated secrets of at least 32 characters",
+    ),
     EMAIL_PROVIDER: z.enum(EMAIL_PROVIDERS, { error: 'EMAIL_PROVIDER must be "resend", "postmark", "cloudflare" or "outbox"' }),
-    EMAIL_FROM: z
-      .string()
-      .min(3, { error: "EMAIL_FROM is not set" })
-      .refine((value) => !value.toLowerCase().includes(`@${PLACEHOLDER_HOST}`), {
+    EMAIL_FROM: z.string({ error: "EMAIL_FROM is not set" }).check(
+      z.minLength(3, { error: "EMAIL_FROM is not set" }),
+      z.refine((value) => !value.toLowerCase().includes(`@${PLACEHOLDER_HOST}`), {
         error: `EMAIL_FROM is still the example address on ${PLACEHOLDER_HOST}: set it to an address on your verified sending domain, e.g. "Latchkey <login@yourdomain.com>" (EMAIL_FROM in wrangler.toml [vars])`,
       }),
-    RESEND_API_KEY: z.string().optional(),
-    POSTMARK_SERVER_TOKEN: z.string().optional(),
+    ),
+    RESEND_API_KEY: z.optional(z.string()),
+    POSTMARK_SERVER_TOKEN: z.optional(z.string()),
     /** Cloudflare Email Service: the `send_email` binding ([[send_email]] name = "EMAIL"). */
-    EMAIL: z.custom<SendEmailBinding>((value) => typeof (value as SendEmailBinding | undefined)?.send === "function").optional(),
-    TOTP_ENCRYPTION_KEY: z
-      .string({ error: "TOTP_ENCRYPTION_KEY is not set (wrangler secret put TOTP_ENCRYPTION_KEY; e.g. openssl rand -base64 32)" })
-      .transform((value) => value.split(",").map((s) => s.trim()).filter(Boolean))
-      .refine((keys) => keys.length > 0 && keys.every((k) => k.length >= 32), {
-        error: "TOTP_ENCRYPTION_KEY must be one or more comma-separated keys of at least 32 characters",
-      }),
-    GITHUB_CLIENT_ID: z.string().trim().optional(),
-    GITHUB_CLIENT_SECRET: z.string().trim().optional(),
-    GITHUB_OAUTH_URL: z.url({ protocol: /^https?$/, error: "GITHUB_OAUTH_URL must be an http(s) URL" }).optional(),
-    GITHUB_API_URL: z.url({ protocol: /^https?$/, error: "GITHUB_API_URL must be an http(s) URL" }).optional(),
-    GOOGLE_CLIENT_ID: z.string().trim().optional(),
-    GOOGLE_CLIENT_SECRET: z.string().trim().optional(),
-    SESSION_LIFETIME_DAYS: days(30),
-    SESSION_IDLE_DAYS: days(7),
-    ALLOW_SIGNUP: z
-      .enum(["true", "false"], { error: 'ALLOW_SIGNUP must be "true" or "false"' })
-      .default("true")
-      .transform((v) => v === "true"),
+    EMAIL: z.optional(z.custom<SendEmailBinding>((value) => typeof (value as SendEmailBinding | undefined)?.send === "function")),
+    TOTP_ENCRYPTION_KEY: secretList(
+      "TOTP_ENCRYPTION_KEY is not set (wrangler secret put TOTP_ENCRYPTION_KEY; e.g. openssl rand -base64 32)",
+      "TOTP_ENCRYPTION_KEY must be one or more comma-separated keys of at least 32 characters",
+    ),
+    GITHUB_CLIENT_ID: trimmed(),
+    GITHUB_CLIENT_SECRET: trimmed(),
+    GITHUB_OAUTH_URL: z.optional(httpUrl("GITHUB_OAUTH_URL must be an http(s) URL")),
+    GITHUB_API_URL: z.optional(httpUrl("GITHUB_API_URL must be an http(s) URL")),
+    GOOGLE_CLIENT_ID: trimmed(),
+    GOOGLE_CLIENT_SECRET: trimmed(),
+    SESSION_LIFETIME_DAYS: days(30, "SESSION_LIFETIME_DAYS"),
+    SESSION_IDLE_DAYS: days(7, "SESSION_IDLE_DAYS"),
+    ALLOW_SIGNUP: z.pipe(
+      z._default(z.enum(["true", "false"], { error: 'ALLOW_SIGNUP must be "true" or "false"' }), "true"),
+      z.transform((v: "true" | "false") => v === "true"),
+    ),
     LIMIT_IP_SENDS: rate("20/3600", "LIMIT_IP_SENDS"),
     LIMIT_IP_VERIFY: rate("30/600", "LIMIT_IP_VERIFY"),
     LIMIT_EMAIL_SEND_INTERVAL_SECONDS: seconds(30, "LIMIT_EMAIL_SEND_INTERVAL_SECONDS"),
     LIMIT_EMAIL_SENDS: rate("5/3600", "LIMIT_EMAIL_SENDS"),
-    CODE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(5),
+    CODE_MAX_ATTEMPTS: z._default(wholeNumber("CODE_MAX_ATTEMPTS", 1, 10, "attempts"), 5),
     LIMIT_CODE_FAILURES: rate("10/3600", "LIMIT_CODE_FAILURES"),
     LIMIT_GLOBAL_SENDS: rate("1000/3600", "LIMIT_GLOBAL_SENDS"),
     CODE_COOLDOWN_SECONDS: seconds(3600, "CODE_COOLDOWN_SECONDS"),
   })
-  .refine((c) => c.EMAIL_PROVIDER !== "resend" || (c.RESEND_API_KEY?.length ?? 0) > 0, {
-    error: "RESEND_API_KEY is not set but EMAIL_PROVIDER is resend (wrangler secret put RESEND_API_KEY)",
-    path: ["RESEND_API_KEY"],
-  })
-  .refine((c) => c.EMAIL_PROVIDER !== "postmark" || (c.POSTMARK_SERVER_TOKEN?.trim().length ?? 0) > 0, {
-    error:
-      "POSTMARK_SERVER_TOKEN is not set but EMAIL_PROVIDER is postmark (wrangler secret put POSTMARK_SERVER_TOKEN; it is the Server API token on your Postmark server's API Tokens tab)",
-    path: ["POSTMARK_SERVER_TOKEN"],
-  })
-  .refine((c) => c.EMAIL_PROVIDER !== "cloudflare" || c.EMAIL !== undefined, {
-    error:
-      'EMAIL_PROVIDER is cloudflare but the Worker has no EMAIL binding: add [[send_email]] with name = "EMAIL" to wrangler.toml (npm run setup:cloudflare does it), then npm run deploy',
-    path: ["EMAIL"],
-  })
-  // Issue 10 item 11: a deployment left on the outbox would keep everyone's sign-in links in D1 instead
-  // of sending them (LOG-2: the dev outbox exists only locally).
-  .refine((c) => c.EMAIL_PROVIDER !== "outbox" || !URL.canParse(c.APP_URL) || isOutboxAllowedFor(c.APP_URL), {
-    error:
-      "EMAIL_PROVIDER is outbox, which keeps sign-in emails in this Worker's database instead of sending them, so nobody would get their link; it only works when APP_URL is on this machine (e.g. http://localhost:8787). Set EMAIL_PROVIDER to resend, postmark or cloudflare",
-    path: ["EMAIL_PROVIDER"],
-  })
-  .refine((c) => !c.GITHUB_CLIENT_ID || (c.GITHUB_CLIENT_SECRET?.length ?? 0) > 0, {
-    error: "GITHUB_CLIENT_SECRET is not set but GITHUB_CLIENT_ID is (wrangler secret put GITHUB_CLIENT_SECRET)",
-    path: ["GITHUB_CLIENT_SECRET"],
-  })
-  .refine((c) => !c.GOOGLE_CLIENT_ID || (c.GOOGLE_CLIENT_SECRET?.length ?? 0) > 0, {
-    error: "GOOGLE_CLIENT_SECRET is not set but GOOGLE_CLIENT_ID is (wrangler secret put GOOGLE_CLIENT_SECRET)",
-    path: ["GOOGLE_CLIENT_SECRET"],
-  });
+  .check(
+    z.refine((c) => c.EMAIL_PROVIDER !== "resend" || (c.RESEND_API_KEY?.length ?? 0) > 0, {
+      error: "RESEND_API_KEY is not set but EMAIL_PROVIDER is resend (wrangler secret put RESEND_API_KEY)",
+      path: ["RESEND_API_KEY"],
+    }),
+    z.refine((c) => c.EMAIL_PROVIDER !== "postmark" || (c.POSTMARK_SERVER_TOKEN?.trim().length ?? 0) > 0, {
+      error:
+        "POSTMARK_SERVER_TOKEN is not set but EMAIL_PROVIDER is postmark (wrangler secret put POSTMARK_SERVER_TOKEN; it is the Server API token on your Postmark server's API Tokens tab)",
+      path: ["POSTMARK_SERVER_TOKEN"],
+    }),
+    z.refine((c) => c.EMAIL_PROVIDER !== "cloudflare" || c.EMAIL !== undefined, {
+      error:
+        'EMAIL_PROVIDER is cloudflare but the Worker has no EMAIL binding: add [[send_email]] with name = "EMAIL" to wrangler.toml (npm run setup:cloudflare does it), then npm run deploy',
+      path: ["EMAIL"],
+    }),
+    // Issue 10 item 11: a deployment left on the outbox would keep everyone's sign-in links in D1 instead
+    // of sending them (LOG-2: the dev outbox exists only locally).
+    z.refine((c) => c.EMAIL_PROVIDER !== "outbox" || !URL.canParse(c.APP_URL) || isOutboxAllowedFor(c.APP_URL), {
+      error:
+        "EMAIL_PROVIDER is outbox, which keeps sign-in emails in this Worker's database instead of sending them, so nobody would get their link; it only works when APP_URL is on this machine (e.g. http://localhost:8787). Set EMAIL_PROVIDER to resend, postmark or cloudflare",
+      path: ["EMAIL_PROVIDER"],
+    }),
+    z.refine((c) => !c.GITHUB_CLIENT_ID || (c.GITHUB_CLIENT_SECRET?.length ?? 0) > 0, {
+      error: "GITHUB_CLIENT_SECRET is not set but GITHUB_CLIENT_ID is (wrangler secret put GITHUB_CLIENT_SECRET)",
+      path: ["GITHUB_CLIENT_SECRET"],
+    }),
+    z.refine((c) => !c.GOOGLE_CLIENT_ID || (c.GOOGLE_CLIENT_SECRET?.length ?? 0) > 0, {
+      error: "GOOGLE_CLIENT_SECRET is not set but GOOGLE_CLIENT_ID is (wrangler secret put GOOGLE_CLIENT_SECRET)",
+      path: ["GOOGLE_CLIENT_SECRET"],
+    }),
+  );
 
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 

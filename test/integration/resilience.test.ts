@@ -35,7 +35,8 @@ function formRequest(path: string, form: Record<string, string>, headers: Record
 
 /**
  * The real local D1, except that statements matching `failWhen` (or every batch) throw like an outage:
- * when prepared, or (`whenRun`) only when run, as a lost connection does.
+ * when prepared, or (`whenRun`) only when run, as a lost connection does; also through the D1 sessions
+ * the Worker opens per request (read replication, decision 014).
  */
 function failingD1({ failWhen, failBatches = false, whenRun = false }: { failWhen?: RegExp; failBatches?: boolean; whenRun?: boolean }): D1Database {
   const outage = () => {
@@ -50,16 +51,19 @@ function failingD1({ failWhen, failBatches = false, whenRun = false }: { failWhe
         return typeof value === "function" ? value.bind(target) : value;
       },
     });
-  return new Proxy(env.DB, {
-    get(target, property) {
-      if (property === "prepare") {
-        return (sql: string) => (!failWhen?.test(sql) ? target.prepare(sql) : whenRun ? failingWhenRun(target.prepare(sql)) : outage());
-      }
-      if (property === "batch" && failBatches) return async () => outage();
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
+  const failing = <T extends D1Database | D1DatabaseSession>(d1: T): T =>
+    new Proxy(d1, {
+      get(target, property) {
+        if (property === "prepare") {
+          return (sql: string) => (!failWhen?.test(sql) ? target.prepare(sql) : whenRun ? failingWhenRun(target.prepare(sql)) : outage());
+        }
+        if (property === "batch" && failBatches) return async () => outage();
+        if (property === "withSession") return (start?: string) => failing((target as D1Database).withSession(start));
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+  return failing(env.DB);
 }
 
 async function assertNothingHalfWritten() {

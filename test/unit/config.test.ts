@@ -29,7 +29,10 @@ describe("readConfig", () => {
     [{ EMAIL_PROVIDER: "postmark", POSTMARK_SERVER_TOKEN: undefined }, /POSTMARK_SERVER_TOKEN is not set but EMAIL_PROVIDER is postmark/],
     [{ EMAIL_PROVIDER: "postmark", POSTMARK_SERVER_TOKEN: "  " }, /POSTMARK_SERVER_TOKEN is not set/],
     [{ EMAIL_PROVIDER: "cloudflare", EMAIL: undefined }, /no EMAIL binding: add \[\[send_email\]\] with name = "EMAIL" to wrangler\.toml/],
-    [{ SESSION_IDLE_DAYS: "0" }, /./],
+    [{ SESSION_IDLE_DAYS: "0" }, /SESSION_IDLE_DAYS must be a whole number of days from 1 to 400/],
+    [{ CODE_MAX_ATTEMPTS: "2.5" }, /CODE_MAX_ATTEMPTS must be a whole number of attempts from 1 to 10/],
+    [{ LIMIT_IP_SENDS: "20 per hour" }, /LIMIT_IP_SENDS must look like "COUNT\/SECONDS", e\.g\. "20\/3600"/],
+    [{ LIMIT_EMAIL_SEND_INTERVAL_SECONDS: "soon" }, /LIMIT_EMAIL_SEND_INTERVAL_SECONDS must be a whole number of seconds/],
   ])("reports %j clearly", (overrides, message) => {
     const result = parse(overrides);
     expect(result.ok).toBe(false);

@@ -12,7 +12,7 @@ import { SHA256 } from "@oslojs/crypto/sha2";
 import { CodeChallengeMethod, GitHub, OAuth2Client, OAuth2RequestError, OAuth2Tokens } from "arctic";
 import { Authenticator } from "remix-auth";
 import { GitHubStrategy } from "remix-auth-github";
-import { z } from "zod";
+import * as z from "zod/mini";
 import type { AppConfig, GitHubConfig } from "~/lib/env.server";
 import { encodeBase64Url } from "~/lib/crypto.server";
 import { checkEmail } from "~/lib/email-address";
@@ -185,15 +185,15 @@ export function createGitHubAuthenticator(config: AppConfig & { github: GitHubCo
 }
 
 const GitHubUser = z.object({
-  id: z.number().int().positive(),
-  login: z.string().min(1).max(100),
-  name: z.string().max(255).nullish(),
-  avatar_url: z.string().max(2048).nullish(),
+  id: z.int().check(z.positive()),
+  login: z.string().check(z.minLength(1), z.maxLength(100)),
+  name: z.nullish(z.string().check(z.maxLength(255))),
+  avatar_url: z.nullish(z.string().check(z.maxLength(2048))),
 });
 
 const GitHubEmails = z.array(z.object({ email: z.string(), primary: z.boolean(), verified: z.boolean() }));
 
-async function getJson<T>(url: string, accessToken: string, signal: AbortSignal, schema: z.ZodType<T>): Promise<T> {
+async function getJson<T>(url: string, accessToken: string, signal: AbortSignal, schema: z.ZodMiniType<T>): Promise<T> {
   let response: Response;
   try {
     response = await fetch(url, { headers: { ...API_HEADERS, Authorization: `Bearer ${accessToken}` }, signal });

@@ -9,7 +9,7 @@
  * us into a proxy hammering Google. Fetching gets the same 5-second deadline as every call to Google.
  */
 import { createLocalJWKSet, decodeProtectedHeader, errors, jwtVerify, type JSONWebKeySet } from "jose";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { withinDeadline } from "~/lib/deadline";
 import type { GoogleConfig } from "~/lib/env.server";
 
@@ -45,15 +45,16 @@ export type IdTokenResult =
   | { ok: false; reason: "invalid-token"; why: string }
   | { ok: false; reason: "unavailable"; why: string };
 
+const text = (max?: number) => z.optional(max === undefined ? z.string() : z.string().check(z.maxLength(max)));
 const Claims = z.object({
-  sub: z.string().min(1).max(255),
-  email: z.string().max(320).optional(),
-  email_verified: z.boolean().optional(),
-  name: z.string().max(255).optional(),
-  picture: z.string().max(2048).optional(),
-  hd: z.string().max(255).optional(),
-  azp: z.string().optional(),
-  nonce: z.string().optional(),
+  sub: z.string().check(z.minLength(1), z.maxLength(255)),
+  email: text(320),
+  email_verified: z.optional(z.boolean()),
+  name: text(255),
+  picture: text(2048),
+  hd: text(255),
+  azp: text(),
+  nonce: text(),
 });
 
 interface CachedKeys {

@@ -100,7 +100,7 @@ describe("/account", () => {
     const { firefox } = await threeBrowsers();
     await new Browser(SAFARI_IPHONE, { ip: "192.0.2.9", country: "IT", city: "Rome" }).signInWithEmail("bob@example.com");
     const html = await (await firefox.get("/account")).text();
-    const entries = [...html.matchAll(/<li><span>(.*?)<\/span><time/g)].map((m) => m[1]!);
+    const entries = [...html.matchAll(/<li><span>(.*?)<\/span><span class="muted small"><time dateTime="[^"]+Z"/gi)].map((m) => m[1]!);
     expect(entries[0]).toBe("Emailed you about a sign-in from a new device (Chrome on Windows, Japan)");
     expect(entries[1]).toBe("Signed in with an email link from Chrome on Windows, Japan");
     expect(entries).toContain("Signed in with an email link from Firefox on Linux, Germany");

@@ -282,4 +282,6 @@ export const CHECK_EMAIL = {
   arriving: "It can take a minute to arrive. Open the link on this device, or type the code here:",
   expires: "The link and the code work once and expire 10 minutes after they were sent.",
   nextIn: (seconds: number) => `You can send another in ${describeWait(seconds)}.`,
+  spentTitle: "Send a new email",
+  spent: "The code from the last email can't be used any more. Send a new email to",
 } as const;

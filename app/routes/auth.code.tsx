@@ -7,7 +7,7 @@ import { signInResponse } from "~/auth/session/response.server";
 import { isWellFormedCode, redeemCode } from "~/auth/email/sign-in.server";
 import { CodeForm, ResendForm } from "~/components/code-form";
 import { checkEmail, maskEmail } from "~/lib/email-address";
-import { readSentState } from "~/auth/email/sent-cookie.server";
+import { readSentState, serializeSentCookie } from "~/auth/email/sent-cookie.server";
 import { pageTitle } from "~/lib/page-title";
 import { passThroughRetryAfter } from "~/lib/route-headers";
 import { safeRedirectPath } from "~/lib/safe-redirect";
@@ -66,8 +66,18 @@ export async function action({ request, context }: ActionFunctionArgs) {
         { email, redirectTo, error: rateLimitedMessage(result.retryAfterSeconds, "attempts"), canResend: false },
         result.retryAfterSeconds,
       );
-    default:
-      return data<ActionData>({ email, redirectTo, error: CODE_PROBLEMS[result.reason], canResend: true }, { status: 400 });
+    default: {
+      // Remembered on the check-your-email cookie, so "Send a new email" within the spacing doesn't offer
+      // a box for this code again.
+      const spent = await serializeSentCookie(context.config, {
+        email,
+        redirectTo: redirectTo ?? null,
+        nextSendAt: sent?.email === email ? sent.nextSendAt : context.now().getTime(),
+        justSent: false,
+        codeSpent: true,
+      });
+      return data<ActionData>({ email, redirectTo, error: CODE_PROBLEMS[result.reason], canResend: true }, { status: 400, headers: { "Set-Cookie": spent } });
+    }
   }
 }
 

@@ -60,7 +60,8 @@ type ActionData =
  */
 export async function action({ request, context }: ActionFunctionArgs) {
   const form = await readForm(request);
-  const sent = form.get("resend") ? await readSentState(request, context.config) : null;
+  const previous = await readSentState(request, context.config);
+  const sent = form.get("resend") ? previous : null;
   const rawEmail = sent?.email ?? form.get("email");
   const checked = checkEmail(rawEmail);
   if (!checked.ok) {
@@ -78,7 +79,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (!result.ok && result.reason === "rate-limited") {
     // An email went to this address moments ago: that isn't the person's fault, and the code box for it
     // is what they need (the same answer for every address, ENU-1).
-    if (result.justSent) throw await toSentPage(context.config, { email: checked.email, redirectTo, nextSendAt: now + result.retryAfterSeconds * 1000, justSent: true });
+    // If that email's code was spent meanwhile (too many wrong tries), the page says so instead of
+    // offering its box.
+    if (result.justSent) {
+      const codeSpent = previous?.email === checked.email && previous.codeSpent;
+      throw await toSentPage(context.config, { email: checked.email, redirectTo, nextSendAt: now + result.retryAfterSeconds * 1000, justSent: true, codeSpent });
+    }
     return tooManyRequests<ActionData>({ status: "rate-limited", message: rateLimitedMessage(result.retryAfterSeconds, "emails") }, result.retryAfterSeconds);
   }
   if (!result.ok) return data<ActionData>({ status: "mail-failed" }, { status: 503 });
@@ -88,6 +94,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     redirectTo,
     nextSendAt: now + context.config.limits.emailSendIntervalMs,
     justSent: false,
+    codeSpent: false,
   });
 }
 

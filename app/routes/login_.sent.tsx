@@ -26,6 +26,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return {
     maskedEmail: maskEmail(sent.email),
     justSent: sent.justSent,
+    // Only while no newer email has gone out: then there is no code to type until one does.
+    codeSpent: sent.justSent && sent.codeSpent,
     nextSendInSeconds: Math.max(0, Math.ceil((sent.nextSendAt - now) / 1000)),
     // The default destination isn't carried on: "Use a different email" would otherwise read "Sign in to
     // continue to your dashboard" after a plain sign-in.
@@ -34,8 +36,34 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 }
 
 export default function CheckYourEmail() {
-  const { maskedEmail, justSent, nextSendInSeconds, redirectTo } = useLoaderData<typeof loader>();
+  const { maskedEmail, justSent, codeSpent, nextSendInSeconds, redirectTo } = useLoaderData<typeof loader>();
   const sending = useNavigation().formAction === "/login";
+  const resendOrChange = (
+    <Form method="post" action="/login" className="actions">
+      <input type="hidden" name="resend" value="1" />
+      <button type="submit" className={codeSpent ? undefined : "secondary"} disabled={sending}>
+        {sending ? "Sending…" : codeSpent ? "Send a new email" : "Send another email"}
+      </button>
+      <Link className="button secondary" to={redirectTo ? `/login?redirectTo=${encodeURIComponent(redirectTo)}` : "/login"} reloadDocument>
+        Use a different email
+      </Link>
+    </Form>
+  );
+  const wait = nextSendInSeconds > 0 ? <p className="muted small">{CHECK_EMAIL.nextIn(nextSendInSeconds)}</p> : null;
+
+  // The last email's code can't work any more and no newer one has gone out yet: only the way forward.
+  if (codeSpent) {
+    return (
+      <CardPage title={CHECK_EMAIL.spentTitle}>
+        <p className="alert error" role="alert">
+          {CHECK_EMAIL.spent} <strong className="nowrap">{maskedEmail}</strong>.
+        </p>
+        {resendOrChange}
+        {wait}
+      </CardPage>
+    );
+  }
+
   return (
     <CardPage title={CHECK_EMAIL.title}>
       <p role="status">
@@ -44,16 +72,8 @@ export default function CheckYourEmail() {
       </p>
       <p className="muted">{CHECK_EMAIL.arriving}</p>
       <CodeForm />
-      <Form method="post" action="/login" className="actions">
-        <input type="hidden" name="resend" value="1" />
-        <button type="submit" className="secondary" disabled={sending}>
-          {sending ? "Sending…" : "Send another email"}
-        </button>
-        <Link className="button secondary" to={redirectTo ? `/login?redirectTo=${encodeURIComponent(redirectTo)}` : "/login"} reloadDocument>
-          Use a different email
-        </Link>
-      </Form>
-      {nextSendInSeconds > 0 ? <p className="muted small">{CHECK_EMAIL.nextIn(nextSendInSeconds)}</p> : null}
+      {resendOrChange}
+      {wait}
     </CardPage>
   );
 }

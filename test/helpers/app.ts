@@ -172,6 +172,7 @@ export interface SentCookieState {
   redirectTo: string | null;
   nextSendAt: number;
   justSent: boolean;
+  codeSpent: boolean;
 }
 
 /**

@@ -66,6 +66,36 @@ describe("POST /auth/code", () => {
     expect(html).not.toMatch(/name="code"/);
   });
 
+  it("after a burned code, 'Send a new email' within the 30 seconds offers no box for that code, then a new email does", async () => {
+    const sent = await post("/login", { email: "ada@example.com" });
+    const cookie = cookieFrom(sent);
+    const code = codeIn(await lastMailTo("ada@example.com"));
+    let burned: Response | undefined;
+    for (let i = 0; i < 5; i++) burned = await post("/auth/code", { code: wrongCodeFor(code) }, { headers: { Cookie: cookie } });
+    burned = await post("/auth/code", { code: wrongCodeFor(code) }, { headers: { Cookie: cookie } });
+    expect(await burned.text()).toContain("Too many wrong tries");
+    const spent = cookieFrom(burned);
+    expect(sentStateIn(burned)).toMatchObject({ email: "ada@example.com", codeSpent: true });
+
+    // Within the spacing: no email, and the page says the code is spent instead of asking for it.
+    const again = await post("/login", { resend: "1" }, { headers: { Cookie: spent } });
+    expect(again.headers.get("Location")).toBe("/login/sent");
+    expect(sentStateIn(again)).toMatchObject({ justSent: true, codeSpent: true });
+    const page = await followToSentPage(again);
+    const html = (await page.text()).replaceAll("&#x27;", "'");
+    expect(html).toContain("The code from the last email can't be used any more.");
+    expect(html).toMatch(/<button type="submit">Send a new email<\/button>/);
+    expect(html).not.toMatch(/name="code"/);
+    expect(html).toMatch(/You can send another in \d+ seconds?\./);
+    expect(await count("verification_tokens")).toBe(1);
+
+    // Once it may: a new email, and the code box for it.
+    await letTimePass(31);
+    const fresh = await post("/login", { resend: "1" }, { headers: { Cookie: cookieFrom(again) } });
+    expect(sentStateIn(fresh)).toMatchObject({ justSent: false, codeSpent: false });
+    expect(await (await followToSentPage(fresh)).text()).toMatch(/name="code"/);
+  });
+
   it("answers a wrong code with 400 and the tries left, tied to the field", async () => {
     const code = await requestCode("ada@example.com");
     const response = await submitCode("ada@example.com", wrongCodeFor(code));

@@ -17,6 +17,8 @@ export interface SentState {
   nextSendAt: number;
   /** The last request was refused only because an email had just gone out. */
   justSent: boolean;
+  /** That email's code can't work any more (burned, used, expired, superseded): no code box for it. */
+  codeSpent: boolean;
 }
 
 const sentCookie = (config: AppConfig) => appCookie(config, "latchkey_sent", VERIFICATION_LIFETIME_MS / 1000);
@@ -42,6 +44,7 @@ export async function readSentState(request: Request, config: AppConfig): Promis
       redirectTo: typeof value.redirectTo === "string" ? safeRedirectPath(value.redirectTo) : null,
       nextSendAt: value.nextSendAt,
       justSent: value.justSent === true,
+      codeSpent: value.codeSpent === true,
     };
   } catch {
     return null;

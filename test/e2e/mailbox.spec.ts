@@ -27,13 +27,15 @@ test("the dev mailbox shows each email's HTML part as sent, and its button signs
   await expect(frame.getByRole("link", { name: "Sign in" })).toHaveCSS("background-color", ACCENT);
   // The text part is still there, with its link clickable.
   await expect(mail.getByRole("link", { name: /\/auth\/verify\?token=/ })).toBeVisible();
-  await mail.screenshot({ path: `${SCREENSHOTS}/${project}-mailbox-html-part.png` });
-  await page.screenshot({ path: `${SCREENSHOTS}/${project}-mailbox.png`, fullPage: true });
 
   // The preview's button opens the link in a new tab, like a mail client would.
   const opened = page.waitForEvent("popup");
   await frame.getByRole("link", { name: "Sign in" }).click();
   const tab = await opened;
+  // (Screenshots after the click: a full-page capture re-lays out the frame, and a click right after it
+  // could land before the link was back in place.)
+  await mail.screenshot({ path: `${SCREENSHOTS}/${project}-mailbox-html-part.png` });
+  await page.screenshot({ path: `${SCREENSHOTS}/${project}-mailbox.png`, fullPage: true });
   await expect(tab.getByRole("heading", { name: /^Sign in as m…@example\.com\?$/ })).toBeVisible();
   await ready(tab, javaScriptEnabled);
   await tab.getByRole("button", { name: "Sign in" }).click();

@@ -22,7 +22,9 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   });
   // The state and redirectTo cookies are single use, whatever happened.
   const expiredCookies = await expiredGitHubCookies(context.config);
-  return answerProviderCallback(request, context, { provider: "github", result, expiredCookies, problems: GITHUB_PROBLEMS });
+  // Awaited here, not returned as a promise: a redirect it throws from a returned promise reached Remix
+  // as a handled answer *and* an unhandled rejection (caught by the vitest run).
+  return await answerProviderCallback(request, context, { provider: "github", result, expiredCookies, problems: GITHUB_PROBLEMS });
 }
 
 export default function GitHubCallbackProblem() {

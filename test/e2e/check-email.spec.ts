@@ -108,8 +108,14 @@ test("a code burned by wrong tries shows only the way forward", async ({ page, j
 
   await ready(page, javaScriptEnabled);
   await sendNew.click();
+  // Within 30 seconds of that email no new one goes out yet, and there is no box for the spent code:
+  // the page says so, and when another can be sent.
   await expect(page).toHaveURL(/\/login\/sent$/);
-  await expect(page.getByRole("heading", { name: "Check your email" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Send a new email" })).toBeVisible();
+  await expect(page.getByRole("alert")).toContainText("The code from the last email can't be used any more.");
+  await expect(page.getByLabel("Sign-in code", { exact: true })).toHaveCount(0);
+  await expect(page.getByText(/You can send another in \d+ seconds?\./)).toBeVisible();
+  await page.screenshot({ path: `${SCREENSHOTS}/${project}-prg-5-spent-code-wait.png`, fullPage: true });
 });
 
 test("the code field is focused on arrival, and the sixth digit typed submits", async ({ page, javaScriptEnabled }, info) => {

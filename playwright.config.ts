@@ -42,9 +42,11 @@ export default defineConfig({
     },
   },
   projects: [
-    { name: "with-javascript", use: { javaScriptEnabled: true } },
+    // Tests that only mean something with (or without) JavaScript are tagged @js-only / @no-js-only and run
+    // in that project alone, instead of skipping themselves in the other.
+    { name: "with-javascript", use: { javaScriptEnabled: true }, grepInvert: /@no-js-only/ },
     // Layout checks don't depend on scripts; run them once.
-    { name: "without-javascript", use: { javaScriptEnabled: false }, testIgnore: "**/layout.spec.ts" },
+    { name: "without-javascript", use: { javaScriptEnabled: false }, testIgnore: "**/layout.spec.ts", grepInvert: /@js-only/ },
   ],
   webServer: [
     {

@@ -12,9 +12,10 @@ import { rateLimitedMessage, type Problem } from "./messages";
 import type { SignInOutcome } from "./session/start.server";
 import { signInResponse } from "./session/response.server";
 
-type CallbackResult<Reason extends string> =
+/** How a GitHub or Google sign-in ends, with the provider's own reasons for stopping (incl. "cancelled"). */
+export type ProviderSignInResult<Reason extends string> =
   | { ok: true; outcome: SignInOutcome }
-  | { ok: false; reason: Reason | "cancelled" }
+  | { ok: false; reason: Reason }
   | { ok: false; reason: "rate-limited"; retryAfterSeconds: number };
 
 /** A callback page's headers: Retry-After passed through, and no Referer. */
@@ -35,7 +36,7 @@ export async function answerProviderCallback<Reason extends string>(
     problems,
   }: {
     provider: "github" | "google";
-    result: CallbackResult<Reason>;
+    result: ProviderSignInResult<Reason | "cancelled">;
     expiredCookies: string[];
     problems: Record<Exclude<Reason, "cancelled">, Problem>;
   },

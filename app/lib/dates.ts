@@ -9,7 +9,7 @@ export function formatDate(iso: string | Date): string {
   return `${utcFormat.format(new Date(iso))} UTC`;
 }
 
-/** The instant in the reader's zone and locale (undefined: the runtime's own), e.g. "1 Dec 2026, 15:01". */
-export function formatLocalDate(iso: string | Date, locale?: string | string[], timeZone?: string): string {
-  return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short", timeZone }).format(new Date(iso));
+/** The instant in the runtime's own zone and locale (in the browser: the reader's), e.g. "1 Dec 2026, 15:01". */
+export function formatLocalDate(iso: string | Date): string {
+  return new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso));
 }

@@ -60,8 +60,7 @@ type ActionData =
  */
 export async function action({ request, context }: ActionFunctionArgs) {
   const form = await readForm(request);
-  const previous = await readSentState(request, context.config);
-  const sent = form.get("resend") ? previous : null;
+  const sent = form.get("resend") ? await readSentState(request, context.config) : null;
   const rawEmail = sent?.email ?? form.get("email");
   const checked = checkEmail(rawEmail);
   if (!checked.ok) {
@@ -82,6 +81,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     // If that email's code was spent meanwhile (too many wrong tries), the page says so instead of
     // offering its box.
     if (result.justSent) {
+      const previous = sent ?? (await readSentState(request, context.config));
       const codeSpent = previous?.email === checked.email && previous.codeSpent;
       throw await toSentPage(context.config, { email: checked.email, redirectTo, nextSendAt: now + result.retryAfterSeconds * 1000, justSent: true, codeSpent });
     }

@@ -61,8 +61,8 @@ async function expectNoSidewaysScroll(page: Page) {
   expect(overflow).toBeLessThanOrEqual(0);
 }
 
-test("adds a passkey, signs in with the button and through autofill, then deletes it", async ({ page, javaScriptEnabled }, info) => {
-  test.skip(javaScriptEnabled === false, "passkeys need JavaScript; the no-JS test below covers that page");
+// Passkeys need JavaScript; the no-JS test below covers that page.
+test("adds a passkey, signs in with the button and through autofill, then deletes it", { tag: "@js-only" }, async ({ page, javaScriptEnabled }, info) => {
   test.setTimeout(120_000);
   const email = `passkey-${Date.now()}@example.com`;
   const { credentials } = await addVirtualAuthenticator(page);
@@ -133,8 +133,7 @@ test("adds a passkey, signs in with the button and through autofill, then delete
   await page.screenshot({ path: `${SCREENSHOTS}/${info.project.name}-36-deleted-passkey-refused.png`, fullPage: true });
 });
 
-test("without JavaScript the login page has no passkey UI and email sign-in works as before", async ({ page, javaScriptEnabled }) => {
-  test.skip(javaScriptEnabled !== false, "the no-JS view");
+test("without JavaScript the login page has no passkey UI and email sign-in works as before", { tag: "@no-js-only" }, async ({ page, javaScriptEnabled }) => {
   await page.goto("/login");
   await expect(page.getByRole("button", { name: "Sign in with a passkey" })).toHaveCount(0);
   await expect(page.getByLabel("Email address")).toHaveAttribute("autocomplete", "username webauthn");
@@ -146,8 +145,7 @@ test("without JavaScript the login page has no passkey UI and email sign-in work
   await expect(page.getByRole("button", { name: "Add a passkey" })).toHaveCount(0);
 });
 
-test("the login, account and step-up pages look finished on a phone with a passkey", async ({ page, javaScriptEnabled }, info) => {
-  test.skip(javaScriptEnabled === false, "layout with the passkey UI showing");
+test("the login, account and step-up pages look finished on a phone with a passkey", { tag: "@js-only" }, async ({ page, javaScriptEnabled }, info) => {
   await page.setViewportSize({ width: 375, height: 740 });
   await addVirtualAuthenticator(page);
   await allowTurningOffAutofill(page);

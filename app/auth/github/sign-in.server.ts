@@ -21,7 +21,7 @@ import {
 } from "./oauth.server";
 import type { AuthDeps } from "../deps";
 import { guessGate } from "../gates.server";
-import type { SignInOutcome } from "../session/start.server";
+import type { ProviderSignInResult } from "../provider-callback.server";
 
 type WithGitHub = AppConfig & { github: GitHubConfig };
 
@@ -34,10 +34,7 @@ export type GitHubProblem =
   | "no-verified-email"
   | "signup-closed";
 
-export type GitHubSignInResult =
-  | { ok: true; outcome: SignInOutcome }
-  | { ok: false; reason: GitHubProblem }
-  | { ok: false; reason: "rate-limited"; retryAfterSeconds: number };
+export type GitHubSignInResult = ProviderSignInResult<GitHubProblem>;
 
 /** Where to go after GitHub: its own short-lived signed cookie, re-validated when read (WEB-2). */
 const redirectCookie = (config: AppConfig) => appCookie(config, "latchkey_github_to", GITHUB_STATE_MAX_AGE_SECONDS);

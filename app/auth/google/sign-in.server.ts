@@ -18,10 +18,10 @@ import { recordAuthEvent } from "~/auth/audit/events.server";
 import { signInWithProvider } from "~/auth/identities/sign-in.server";
 import { type AuthDeps } from "~/auth/deps";
 import { guessGate } from "../gates.server";
-import type { SignInOutcome } from "~/auth/session/start.server";
 import { GOOGLE_TIMEOUT_MS, GoogleUnavailableError, verifyGoogleIdToken, type GoogleClaims } from "./id-token.server";
 import { exchangeGoogleCode, googleAuthorizationUrl, deriveFromState } from "./oauth.server";
 import { readOneTapNonce, spendNonce } from "./one-tap-nonces.server";
+import type { ProviderSignInResult } from "../provider-callback.server";
 
 export type GoogleProblem =
   | "cancelled"
@@ -34,10 +34,7 @@ export type GoogleProblem =
   | "no-verified-email"
   | "signup-closed";
 
-export type GoogleSignInResult =
-  | { ok: true; outcome: SignInOutcome }
-  | { ok: false; reason: GoogleProblem }
-  | { ok: false; reason: "rate-limited"; retryAfterSeconds: number };
+export type GoogleSignInResult = ProviderSignInResult<GoogleProblem>;
 
 /** How long a started redirect sign-in may take before its cookie is gone. */
 export const GOOGLE_STATE_MAX_AGE_SECONDS = 10 * 60;
